@@ -1,0 +1,50 @@
+# Mijn Week: `make run` sets everything up and starts the app; `make test` sets up and runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app webapp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+HTMX := webapp/static/vendor/htmx.min.js
+CATALOGS := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: setup run test translations extract compile-translations clean
+
+setup: $(VENV)/.installed $(HTMX) $(COMPILED)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(HTMX): node_modules/.package-lock.json
+	mkdir -p $(dir $@)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --base-url http://$(HOST):$(PORT)
+	@echo "Mijn Week runs at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Extract every wrapped string, merge it into the catalogs, compile them.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot --no-location --sort-output --project "Mijn Week" .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
+	$(MAKE) compile-translations
+
+compile-translations: $(COMPILED)
+
+clean:
+	rm -rf $(VENV) node_modules webapp/static/vendor $(COMPILED)

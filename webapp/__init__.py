@@ -1,0 +1,68 @@
+"""Mijn Week: one week view, in your language, for people in a dual trajectory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides the settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    from .config import build_config
+
+    app.config.from_mapping(build_config(Path(app.instance_path), config or {}))
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import errors, formatting
+
+    errors.register(app)
+    formatting.register(app)
+
+    from .demo import commands as demo_commands
+    from .schedule import commands as schedule_commands
+
+    app.cli.add_command(demo_commands.demo)
+    app.cli.add_command(schedule_commands.schedule)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from .accounts import auth  # registers the user loader and messages
+
+    auth.configure(login_manager)
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Foreign keys on, WAL and a busy timeout, so web and worker share SQLite calmly."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.routes import bp as accounts_bp
+    from .schedule.routes import bp as schedule_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(schedule_bp)

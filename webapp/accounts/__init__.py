@@ -1,0 +1,1 @@
+"""Accounts: who people are, how they sign in, and who works with whom."""

@@ -1,0 +1,75 @@
+"""Sign-in, activation and account forms; every message is translated."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+
+from ..i18n import LANGUAGES
+from .services import InvalidPhone, normalise_phone, phone_in_use
+
+PIN_RULE = Regexp(r"^\d{6}$", message=_l("Your PIN is 6 digits."))
+
+
+class ParticipantLoginForm(FlaskForm):
+    phone = StringField(_l("Phone number"), validators=[
+        DataRequired(message=_l("Fill in your phone number.")),
+        Length(max=30, message=_l("This phone number is too long.")),
+    ])
+    pin = PasswordField(_l("PIN (6 digits)"), validators=[
+        DataRequired(message=_l("Fill in your PIN.")), PIN_RULE,
+    ])
+    remember = BooleanField(_l("Stay signed in on this phone"), default=True)
+
+
+class StaffLoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(message=_l("Fill in your e-mail address.")),
+        Length(max=254, message=_l("This e-mail address is too long.")),
+    ])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(message=_l("Fill in your password.")),
+        Length(max=200, message=_l("This password is too long.")),
+    ])
+    remember = BooleanField(_l("Stay signed in"), default=False)
+
+
+class ActivationForm(FlaskForm):
+    pin = PasswordField(_l("Choose a PIN of 6 digits"), validators=[
+        DataRequired(message=_l("Choose a PIN.")), PIN_RULE,
+    ])
+    pin_again = PasswordField(_l("Type the same PIN again"), validators=[
+        DataRequired(message=_l("Type your PIN again.")),
+        EqualTo("pin", message=_l("The two PINs are not the same.")),
+    ])
+
+    def validate_pin(self, field):
+        digits = field.data or ""
+        if len(set(digits)) == 1 or digits in "0123456789" or digits in "9876543210":
+            raise ValidationError(_l("This PIN is too easy to guess. Choose another one."))
+
+
+class NewParticipantForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[
+        DataRequired(message=_l("Fill in a name.")),
+        Length(max=120, message=_l("This name is too long.")),
+    ])
+    phone = StringField(_l("Mobile phone number"), validators=[
+        DataRequired(message=_l("Fill in a phone number.")),
+        Length(max=30, message=_l("This phone number is too long.")),
+    ])
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()],
+        default="nl",
+    )
+
+    def validate_phone(self, field):
+        try:
+            normalised = normalise_phone(field.data)
+        except InvalidPhone:
+            raise ValidationError(_l("This is not a phone number we can use."))
+        if phone_in_use(normalised):
+            raise ValidationError(_l("Someone already uses this phone number."))

@@ -1,0 +1,44 @@
+"""Which people a user may see: the one place that decides it for accounts."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, or_, select
+
+from ..extensions import db
+from ..timeutil import now_utc
+from .models import CoachAssignment, Role, User
+
+
+def caseload_ids(coach: User) -> Select:
+    """Ids of the participants currently in this coach's caseload."""
+    now = now_utc()
+    return select(CoachAssignment.participant_id).where(
+        CoachAssignment.coach_id == coach.id,
+        CoachAssignment.since <= now,
+        or_(CoachAssignment.until.is_(None), CoachAssignment.until > now),
+    )
+
+
+def caseload(coach: User) -> list[User]:
+    statement = (
+        select(User)
+        .where(User.role == Role.PARTICIPANT, User.id.in_(caseload_ids(coach)))
+        .order_by(User.display_name)
+    )
+    return list(db.session.scalars(statement))
+
+
+def get_participant_or_404(participant_id: int, viewer: User) -> User:
+    """A participant in the viewer's caseload; anything else is indistinguishable from absent."""
+    if viewer.role != Role.COACH:
+        abort(404)
+    participant = db.session.scalars(
+        select(User).where(
+            User.id == participant_id,
+            User.role == Role.PARTICIPANT,
+            User.id.in_(caseload_ids(viewer)),
+        )
+    ).first()
+    if participant is None:
+        abort(404)
+    return participant

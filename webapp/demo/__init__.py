@@ -1,0 +1,1 @@
+"""Demo data for trying Mijn Week: a believable programme around today."""

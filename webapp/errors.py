@@ -1,0 +1,42 @@
+"""Error pages in the visitor's language, for browsers and for HTMX requests alike."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+ERROR_TEXTS = {
+    400: (_l("Something is not right"), _l("We could not understand this request. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You may not do this.")),
+    404: (_l("Page not found"), _l("This page does not exist, or it is not for you.")),
+    405: (_l("Not possible"), _l("This cannot be done here.")),
+    413: (_l("Too much"), _l("What you sent is too large.")),
+    429: (_l("Too many tries"), _l("Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("This is our fault. Please try again later.")),
+}
+
+
+def render_error(status: int, message=None):
+    title, default_message = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message or default_message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error):
+        return render_error(400, _l("This form was open too long or came from elsewhere. Please try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # Werkzeug's own descriptions are English; views that need a specific message
+        # return render_error(status, message) themselves.
+        return render_error(error.code or 500)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(_error):
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,70 @@
+"""Dates, times and names as people read them, in the page's language (Babel/CLDR)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from babel.dates import format_date, format_time
+from flask import Flask
+from flask_babel import get_locale, gettext as _
+
+from .i18n import LANGUAGES, text_direction
+from .schedule.kinds import DECLINE_REASONS, KIND_STYLES, STATUS_LABELS
+from .timeutil import now_utc, to_local, today_local
+
+# Explicit patterns rather than CLDR's "short" ones: Tigrinya's short date is US-style
+# M/d/yy, which reads wrongly next to Dutch letters. Times are 24-hour, as on Dutch clocks.
+DAY_PATTERN = "EEEE d MMMM"
+SHORT_DAY_PATTERN = "EEE d MMM"
+TIME_PATTERN = "HH:mm"
+
+
+def clock(moment: datetime) -> str:
+    return format_time(to_local(moment), TIME_PATTERN, locale=get_locale())
+
+
+def day_name(day: date) -> str:
+    return format_date(day, DAY_PATTERN, locale=get_locale())
+
+
+def short_day(moment: datetime | date) -> str:
+    day = to_local(moment).date() if isinstance(moment, datetime) else moment
+    return format_date(day, SHORT_DAY_PATTERN, locale=get_locale())
+
+
+def relative_day(day: date) -> str | None:
+    """'Today' or 'Tomorrow' where it applies, as people say it."""
+    today = today_local()
+    if day == today:
+        return _("Today")
+    if day == today + timedelta(days=1):
+        return _("Tomorrow")
+    if day == today - timedelta(days=1):
+        return _("Yesterday")
+    return None
+
+
+def week_range(monday: date) -> str:
+    sunday = monday + timedelta(days=6)
+    if monday.month == sunday.month:
+        first = format_date(monday, "d", locale=get_locale())
+    else:
+        first = format_date(monday, "d MMMM", locale=get_locale())
+    return _("%(first)s to %(last)s", first=first, last=format_date(sunday, "d MMMM", locale=get_locale()))
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day)
+    app.jinja_env.globals.update(
+        relative_day=relative_day,
+        week_range=week_range,
+        KIND_STYLES=KIND_STYLES,
+        DECLINE_REASONS=DECLINE_REASONS,
+        STATUS_LABELS=STATUS_LABELS,
+        LANGUAGES=LANGUAGES,
+        now_utc=now_utc,
+    )
+
+    @app.context_processor
+    def page_language():
+        locale = str(get_locale())
+        return {"page_locale": locale, "page_dir": text_direction(locale)}

@@ -1,0 +1,1 @@
+"""Schedule: places, events, recurring series, and who comes to what."""

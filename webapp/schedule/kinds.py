@@ -1,0 +1,40 @@
+"""How each kind of activity is named and drawn, the same everywhere."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from .models import AttendanceStatus, DeclineReason, EventKind
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    label: object  # a lazy string, translated when shown
+    dutch_word: str  # the word people hear every day, shown beside the translation
+    icon: str
+
+
+KIND_STYLES: dict[EventKind, KindStyle] = {
+    EventKind.LANGUAGE_CLASS: KindStyle(_l("Dutch class"), "taalles", "book"),
+    EventKind.WORK: KindStyle(_l("Workplace"), "werkplek", "work"),
+    EventKind.CONNECTION_CAFE: KindStyle(_l("Connection Café"), "Connection Café", "cafe"),
+    EventKind.COACH_APPOINTMENT: KindStyle(_l("Appointment with your coach"), "afspraak met je coach", "coach"),
+    EventKind.BUDDY_MEETING: KindStyle(_l("Meeting with your language buddy"), "taalmaatje", "buddy"),
+    EventKind.TRAINING: KindStyle(_l("Training"), "training", "training"),
+    EventKind.OTHER: KindStyle(_l("Other"), "overig", "other"),
+}
+
+DECLINE_REASONS: dict[DeclineReason, object] = {
+    DeclineReason.SICK: _l("I am sick"),
+    DeclineReason.WORK: _l("I have to work"),
+    DeclineReason.OTHER: _l("Something else"),
+}
+
+STATUS_LABELS: dict[AttendanceStatus, object] = {
+    AttendanceStatus.INVITED: _l("No answer yet"),
+    AttendanceStatus.CONFIRMED: _l("Coming"),
+    AttendanceStatus.DECLINED: _l("Can't come"),
+    AttendanceStatus.ATTENDED: _l("Came"),
+    AttendanceStatus.ABSENT: _l("Did not come"),
+}

@@ -1,0 +1,164 @@
+"""Organisations, locations, events, recurring series and attendance."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User, enum_column
+from ..extensions import db
+from ..timeutil import UTCDateTime, now_utc
+
+
+class EventKind(StrEnum):
+    LANGUAGE_CLASS = "language_class"
+    WORK = "work"
+    CONNECTION_CAFE = "connection_cafe"
+    COACH_APPOINTMENT = "coach_appointment"
+    BUDDY_MEETING = "buddy_meeting"
+    TRAINING = "training"
+    OTHER = "other"
+
+
+# Kinds where the participant is asked "I'll come" / "I can't come".
+KINDS_ASKING_FOR_ANSWER = frozenset(
+    {EventKind.COACH_APPOINTMENT, EventKind.BUDDY_MEETING, EventKind.CONNECTION_CAFE}
+)
+
+
+class AttendanceStatus(StrEnum):
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    ATTENDED = "attended"
+    ABSENT = "absent"
+
+
+class DeclineReason(StrEnum):
+    SICK = "sick"
+    WORK = "work"
+    OTHER = "other"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+
+
+class Location(db.Model):
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(160))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    directions: Mapped[str] = mapped_column(Text, default="")
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def map_query(self) -> str:
+        return ", ".join(part for part in (self.address, self.city) if part)
+
+
+class Series(db.Model):
+    """A recurring activity: an RFC 5545 RRULE in Amsterdam wall-clock time."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    title: Mapped[str] = mapped_column(String(160), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rrule: Mapped[str] = mapped_column(String(500))
+    # Naive local wall-clock start of the first occurrence: recurrence happens in local time.
+    first_start_local: Mapped[datetime]
+    duration_minutes: Mapped[int]
+    expanded_until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    location: Mapped[Location | None] = relationship()
+    organiser: Mapped[User | None] = relationship()
+    members: Mapped[list[SeriesMember]] = relationship(
+        back_populates="series", cascade="all, delete-orphan"
+    )
+
+
+class SeriesMember(db.Model):
+    """Someone who is invited to every occurrence of a series."""
+
+    __tablename__ = "series_members"
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+    series: Mapped[Series] = relationship(back_populates="members")
+
+
+class Event(db.Model):
+    """One occurrence in someone's week (one-off, or expanded from a series)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("series_id", "recurrence_at"),
+        Index("ix_events_span", "starts_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    title: Mapped[str] = mapped_column(String(160), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    # The start the series gave this occurrence (RFC 5545 RECURRENCE-ID), even after a move.
+    recurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+
+    location: Mapped[Location | None] = relationship()
+    organiser: Mapped[User | None] = relationship()
+    series: Mapped[Series | None] = relationship()
+    attendances: Mapped[list[Attendance]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def asks_for_answer(self) -> bool:
+        return self.kind in KINDS_ASKING_FOR_ANSWER
+
+
+class Attendance(db.Model):
+    """A person's place at an event: invited, their answer, and whether they came."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(
+        enum_column(AttendanceStatus), default=AttendanceStatus.INVITED
+    )
+    reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason))
+    reason_text: Mapped[str] = mapped_column(String(200), default="")
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    event: Mapped[Event] = relationship(back_populates="attendances")
+    user: Mapped[User] = relationship()

@@ -1,0 +1,95 @@
+"""The week of a person, and answering an invitation."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ..accounts.models import User
+from ..timeutil import IsoWeek, now_utc, to_local, today_local
+from .models import Attendance, AttendanceStatus, DeclineReason
+from .queries import attendances_between
+from .series import extend_horizons
+
+# How far ahead a week may be opened and still have its recurring items filled in.
+MAX_WEEKS_AHEAD = 52
+
+
+@dataclass
+class WeekDay:
+    day: date
+    is_today: bool
+    items: list[Attendance] = field(default_factory=list)
+
+
+@dataclass
+class WeekView:
+    week: IsoWeek
+    days: list[WeekDay]
+
+    @property
+    def is_current(self) -> bool:
+        return any(day.is_today for day in self.days)
+
+    @property
+    def previous(self) -> IsoWeek:
+        return self.week.shifted(-1)
+
+    @property
+    def next(self) -> IsoWeek:
+        return self.week.shifted(1)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(day.items) for day in self.days)
+
+
+def build_week(person: User, week: IsoWeek) -> WeekView:
+    """Everything in the person's week, Monday to Sunday in Amsterdam time."""
+    now = now_utc()
+    extend_horizons(min(week.end_utc, now + timedelta(weeks=MAX_WEEKS_AHEAD)))
+    today = today_local()
+    days = {day: WeekDay(day=day, is_today=day == today) for day in week.days}
+    for attendance in attendances_between(person, week.start_utc, week.end_utc):
+        start_day = to_local(attendance.event.starts_at).date()
+        days[max(start_day, week.monday)].items.append(attendance)
+    return WeekView(week=week, days=list(days.values()))
+
+
+class AnswerRefused(Exception):
+    """An answer that cannot be given: 'not_asked', 'cancelled' or 'over'."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def answer_invitation(
+    attendance: Attendance,
+    status: AttendanceStatus,
+    reason: DeclineReason | None = None,
+    reason_text: str = "",
+    at: datetime | None = None,
+) -> bool:
+    """Record "I'll come" or "I can't come"; returns False when nothing changed."""
+    at = at or now_utc()
+    event = attendance.event
+    if not event.asks_for_answer:
+        raise AnswerRefused("not_asked")
+    if event.is_cancelled:
+        raise AnswerRefused("cancelled")
+    if event.ends_at <= at:
+        raise AnswerRefused("over")
+    if status == AttendanceStatus.CONFIRMED:
+        reason, reason_text = None, ""
+    unchanged = (attendance.status, attendance.reason, attendance.reason_text) == (
+        status,
+        reason,
+        reason_text,
+    )
+    if unchanged:
+        return False
+    attendance.status = status
+    attendance.reason = reason
+    attendance.reason_text = reason_text
+    attendance.responded_at = at
+    return True
