@@ -76,8 +76,8 @@ def answer(event_id: int):
         return redirect(url_for("schedule.week_of", week_id=str(_week_of(attendance))) + f"#event-{event_id}", 303)
     status = 200 if saved else 400
     if htmx:
-        return render_template("schedule/_event_card.html", item=attendance, form=form,
-                               problem=problem, saved=saved), status
+        return render_template("schedule/_event_card.html", item=attendance,
+                               form=None if saved else form, problem=problem, saved=saved), status
     view = build_week(current_user, _week_of(attendance))
     return render_template("schedule/week.html", view=view, failed_item_id=attendance.id,
                            form=form, problem=problem), status

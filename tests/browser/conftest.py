@@ -1,0 +1,186 @@
+"""Fixtures for real-browser tests: the app on a live server, seeded data, headless Chromium.
+
+The app runs in a thread of this process (werkzeug's `make_server`), on a SQLite file
+built through the real migrations, with CSRF protection on: the browser sends real tokens.
+Chromium is Debian's /usr/bin/chromium; `playwright install` is never needed.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from webapp import create_app
+from webapp.accounts.models import Role, User
+from webapp.accounts.services import create_participant, hash_secret, issue_activation_token
+from webapp.extensions import db
+from webapp.schedule.models import Attendance, AttendanceStatus, Event, EventKind, Location
+from webapp.timeutil import IsoWeek, local_to_utc, today_local
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+# test-artifacts/ at the repository root (tests/browser/conftest.py -> repository root).
+ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The app on its own migrated SQLite file; CSRF stays on."""
+    database = tmp_path_factory.mktemp("browser-db") / "browser.db"
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "browser-test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Serve the app on a free port of 127.0.0.1; yields the base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@dataclass(frozen=True)
+class ParticipantWorld:
+    participant_id: int
+    activation_token: str
+    this_week: IsoWeek
+    next_week: IsoWeek
+    appointment_id: int  # coach appointment next week, participant invited
+    class_id: int  # language class this week
+
+
+@pytest.fixture(scope="module")
+def participant_world(live_app) -> ParticipantWorld:
+    """A coach, a participant who has not activated yet with a fresh link, and two weeks of events."""
+    with live_app.app_context():
+        coach = User(role=Role.COACH, display_name="Sanne de Vries", email="sanne@example.org",
+                     secret_hash=hash_secret("a long coach password"), locale="nl")
+        db.session.add(coach)
+        db.session.flush()
+        participant = create_participant(coach, "Amina Haddad", "0612345001", "nl")
+        token = issue_activation_token(participant, coach)
+
+        this_week = IsoWeek.containing(today_local())
+        next_week = this_week.shifted(1)
+        place = Location(name="Stadhuis", address="Stadhuisplein 100", city="Zaandam")
+
+        def event(kind: EventKind, day, start: time, minutes: int, **fields) -> Event:
+            wall_clock = datetime.combine(day, start)
+            created = Event(kind=kind, starts_at=local_to_utc(wall_clock),
+                            ends_at=local_to_utc(wall_clock + timedelta(minutes=minutes)),
+                            location=place, **fields)
+            created.attendances = [Attendance(user_id=participant.id, status=AttendanceStatus.INVITED)]
+            db.session.add(created)
+            return created
+
+        language_class = event(EventKind.LANGUAGE_CLASS, this_week.monday, time(9, 30), 120,
+                               title="Taalles A2")
+        event(EventKind.LANGUAGE_CLASS, next_week.monday, time(9, 30), 120, title="Taalles A2")
+        appointment = event(EventKind.COACH_APPOINTMENT, next_week.monday + timedelta(days=1),
+                            time(10, 0), 45, organiser_id=coach.id, note="Neem je rooster mee.")
+        db.session.commit()
+        world = ParticipantWorld(
+            participant_id=participant.id,
+            activation_token=token,
+            this_week=this_week,
+            next_week=next_week,
+            appointment_id=appointment.id,
+            class_id=language_class.id,
+        )
+        db.session.remove()
+    return world
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: install it with "
+                    "`apt-get install -y chromium fonts-noto-core` (never `playwright install`).",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class PageProblems:
+    """Console errors, uncaught exceptions and failed requests seen by one page."""
+
+    def __init__(self, page):
+        self.items: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.items.append(f"page error: {error}"))
+        page.on("requestfailed", self._request_failed)
+        page.on("response", self._response)
+
+    @staticmethod
+    def _ignored(url: str) -> bool:
+        return url.split("?")[0].endswith("/favicon.ico")
+
+    def _console(self, message):
+        if message.type != "error":
+            return
+        location = (message.location or {}).get("url", "")
+        if self._ignored(location):
+            return
+        self.items.append(f"console error: {message.text} ({location})")
+
+    def _request_failed(self, request):
+        if not self._ignored(request.url):
+            self.items.append(f"request failed: {request.method} {request.url} {request.failure}")
+
+    def _response(self, response):
+        if response.status >= 400 and not self._ignored(response.url):
+            self.items.append(f"HTTP {response.status}: {response.request.method} {response.url}")
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A fresh phone-sized, Dutch-locale browser context; yields (page, problems)."""
+    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="nl-NL",
+                                  timezone_id="Europe/Amsterdam", base_url=live_server)
+    page = context.new_page()
+    problems = PageProblems(page)
+    try:
+        yield page, problems
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR
