@@ -1,6 +1,7 @@
 """Fixtures: the app on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too."""
 from __future__ import annotations
 
+import functools
 import os
 from datetime import datetime, timedelta
 
@@ -26,13 +27,19 @@ class TestClient(FlaskLoginClient):
 
     The `app` fixture keeps one app context open, so `g` would outlive a request here
     (it never does in a real server) and keep the previous request's locale.
+    Visitors read English unless a test says otherwise, so assertions can quote the source text.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
     def open(self, *args, **kwargs):
         from flask import g
 
         if g:
             g.pop("_flask_babel", None)
+            g.pop("_login_user", None)
         return super().open(*args, **kwargs)
 
 
@@ -117,15 +124,21 @@ def login_as(app):
 _counter = iter(range(1, 10**6))
 
 
+@functools.cache
+def secret_hash_of(secret: str) -> str:
+    """Hash each test secret once: a strong hash is slow on purpose."""
+    return hash_secret(secret)
+
+
 @pytest.fixture
 def make_user(app):
     def make(role: Role = Role.PARTICIPANT, **fields) -> User:
         number = next(_counter)
         defaults = {"display_name": f"Person {number}", "locale": "en"}
         if role == Role.PARTICIPANT:
-            defaults |= {"phone": f"+316{number:08d}", "secret_hash": hash_secret(TEST_PIN)}
+            defaults |= {"phone": f"+316{number:08d}", "secret_hash": secret_hash_of(TEST_PIN)}
         else:
-            defaults |= {"email": f"staff{number}@example.org", "secret_hash": hash_secret(TEST_PASSWORD)}
+            defaults |= {"email": f"staff{number}@example.org", "secret_hash": secret_hash_of(TEST_PASSWORD)}
         user = User(role=role, **(defaults | fields))
         db.session.add(user)
         db.session.commit()
