@@ -40,9 +40,8 @@ test: setup
 
 # Extract every wrapped string, merge it into the catalogs, compile them.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot --no-location --sort-output --project "Mijn Week" .
-	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
-	$(MAKE) compile-translations
+	$(FLASK) translate update
+	$(FLASK) translate compile
 
 compile-translations: $(COMPILED)
 

@@ -25,9 +25,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .demo import commands as demo_commands
     from .schedule import commands as schedule_commands
+    from . import translate_commands
 
     app.cli.add_command(demo_commands.demo)
     app.cli.add_command(schedule_commands.schedule)
+    app.cli.add_command(translate_commands.translate)
     return app
 
 
