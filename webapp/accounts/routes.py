@@ -59,7 +59,7 @@ def index():
     return redirect(url_for("accounts.login"))
 
 
-def _sign_in_message(result: str) -> str:
+def _participant_problem(result: str) -> str:
     if result == SignInResult.LOCKED:
         return _("Too many wrong tries. Wait 15 minutes, or ask your coach for help.")
     if result == SignInResult.NOT_ACTIVATED:
@@ -67,44 +67,40 @@ def _sign_in_message(result: str) -> str:
     return _("This phone number and PIN do not match. Try again.")
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@rate_limited
-def login():
+def _staff_problem(result: str) -> str:
+    if result == SignInResult.LOCKED:
+        return _("Too many wrong tries. Wait 15 minutes and try again.")
+    return _("This e-mail address and password do not match. Try again.")
+
+
+def _sign_in_page(form, check_credentials, describe_problem, template: str):
+    """Shared by both sign-in pages: check, count failures, sign in, or show what went wrong."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    form = ParticipantLoginForm()
     problem = None
     if form.validate_on_submit():
-        outcome = sign_in_participant(form.phone.data, form.pin.data)
-        db.session.commit()
+        outcome = check_credentials(form)
+        db.session.commit()  # failed attempts and lock-outs are kept
         if outcome.result == SignInResult.OK:
             login_user(outcome.user, remember=form.remember.data)
             return redirect(safe_next(home_for(outcome.user)))
-        problem = _sign_in_message(outcome.result)
+        problem = describe_problem(outcome.result)
     status = 400 if form.is_submitted() else 200
-    return render_template("accounts/login.html", form=form, problem=problem), status
+    return render_template(template, form=form, problem=problem), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@rate_limited
+def login():
+    return _sign_in_page(ParticipantLoginForm(), lambda form: sign_in_participant(form.phone.data, form.pin.data),
+                         _participant_problem, "accounts/login.html")
 
 
 @bp.route("/login/staff", methods=["GET", "POST"])
 @rate_limited
 def login_staff():
-    if current_user.is_authenticated:
-        return redirect(home_for(current_user))
-    form = StaffLoginForm()
-    problem = None
-    if form.validate_on_submit():
-        outcome = sign_in_staff(form.email.data, form.password.data)
-        db.session.commit()
-        if outcome.result == SignInResult.OK:
-            login_user(outcome.user, remember=form.remember.data)
-            return redirect(safe_next(home_for(outcome.user)))
-        problem = (
-            _("Too many wrong tries. Wait 15 minutes and try again.")
-            if outcome.result == SignInResult.LOCKED
-            else _("This e-mail address and password do not match. Try again.")
-        )
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/login_staff.html", form=form, problem=problem), status
+    return _sign_in_page(StaffLoginForm(), lambda form: sign_in_staff(form.email.data, form.password.data),
+                         _staff_problem, "accounts/login_staff.html")
 
 
 @bp.post("/logout")

@@ -68,10 +68,8 @@ class Location(db.Model):
         return ", ".join(part for part in (self.address, self.city) if part)
 
 
-class Series(db.Model):
-    """A recurring activity: an RFC 5545 RRULE in Amsterdam wall-clock time."""
-
-    __tablename__ = "series"
+class ActivityFields:
+    """What a series and each of its occurrences both describe."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
@@ -79,6 +77,13 @@ class Series(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Series(ActivityFields, db.Model):
+    """A recurring activity: an RFC 5545 RRULE in Amsterdam wall-clock time."""
+
+    __tablename__ = "series"
+
     rrule: Mapped[str] = mapped_column(String(500))
     # Naive local wall-clock start of the first occurrence: recurrence happens in local time.
     first_start_local: Mapped[datetime]
@@ -104,7 +109,7 @@ class SeriesMember(db.Model):
     series: Mapped[Series] = relationship(back_populates="members")
 
 
-class Event(db.Model):
+class Event(ActivityFields, db.Model):
     """One occurrence in someone's week (one-off, or expanded from a series)."""
 
     __tablename__ = "events"
@@ -113,12 +118,6 @@ class Event(db.Model):
         Index("ix_events_span", "starts_at", "ends_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
-    title: Mapped[str] = mapped_column(String(160), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
-    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
