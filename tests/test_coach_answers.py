@@ -43,3 +43,18 @@ def test_answer_shows_up_for_the_coach_at_once(login_as, make_user, assign, make
     login_as(amina).post(f"/events/{event.id}/answer", data={"answer": "declined", "reason": "work"})
     page = login_as(coach).get("/coach").get_data(as_text=True)
     assert "I have to work" in page
+
+
+def test_admin_lands_on_the_overview_and_sees_no_events(app, make_user, login_as):
+    from webapp.demo.seed import seed_demo
+
+    seed_demo()
+    db.session.commit()
+    admin = make_user(Role.ADMIN)
+    response = app.test_client().post("/login/staff", data={"email": admin.email, "password": "a long test password"})
+    assert response.headers["Location"] == "/admin"
+    page = login_as(admin).get("/admin").get_data(as_text=True)
+    assert "Taalschool De Brug" in page and "6 participants" in page
+    assert login_as(admin).get("/week").status_code == 404
+    assert login_as(admin).get("/coach").status_code == 404
+    assert login_as(make_user(Role.COACH)).get("/admin").status_code == 404

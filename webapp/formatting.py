@@ -7,6 +7,7 @@ from babel.dates import format_date, format_time
 from flask import Flask
 from flask_babel import get_locale, gettext as _
 
+from .accounts.models import Role
 from .i18n import LANGUAGES, text_direction
 from .schedule.kinds import DECLINE_REASONS, KIND_STYLES, STATUS_LABELS
 from .timeutil import now_utc, to_local, today_local
@@ -62,6 +63,7 @@ def register(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         LANGUAGES=LANGUAGES,
         now_utc=now_utc,
+        ROLES=Role,
     )
 
     @app.context_processor

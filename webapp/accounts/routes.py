@@ -40,8 +40,16 @@ def rate_limited(view):
     return view
 
 
+HOME_PAGES = {
+    Role.PARTICIPANT: "schedule.week",
+    Role.BUDDY: "schedule.week",
+    Role.COACH: "schedule.coach_answers",
+    Role.ADMIN: "organisations.overview",
+}
+
+
 def home_for(user) -> str:
-    return url_for("schedule.coach_answers") if user.role == Role.COACH else url_for("schedule.week")
+    return url_for(HOME_PAGES[user.role])
 
 
 def safe_next(default: str) -> str:

@@ -1,0 +1,1 @@
+"""Organisations and their locations, as an admin sees them."""
