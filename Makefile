@@ -6,12 +6,13 @@ FLASK := $(BIN)/flask --app webapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 HTMX := webapp/static/vendor/htmx.min.js
+FONTS := webapp/static/vendor/fonts/noto-sans-ethiopic-400.woff2 webapp/static/vendor/fonts/noto-sans-ethiopic-700.woff2
 CATALOGS := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: setup run test translations extract compile-translations clean
 
-setup: $(VENV)/.installed $(HTMX) $(COMPILED)
+setup: $(VENV)/.installed $(HTMX) $(FONTS) $(COMPILED)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(HTMX): node_modules/.package-lock.json
 	mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+webapp/static/vendor/fonts/noto-sans-ethiopic-%.woff2: node_modules/.package-lock.json
+	mkdir -p $(dir $@)
+	cp node_modules/@fontsource/noto-sans-ethiopic/files/noto-sans-ethiopic-ethiopic-$*-normal.woff2 $@
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
