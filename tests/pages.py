@@ -14,7 +14,7 @@ from webapp.demo.seed import SeedResult
 from webapp.timeutil import IsoWeek, today_local
 
 # Routes that are not pages a person reads (redirects, files, sign-out).
-NOT_PAGES = {"static", "accounts.index"}
+NOT_PAGES = {"static", "accounts.index", "pwa.manifest"}
 
 
 @dataclass(frozen=True)

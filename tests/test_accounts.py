@@ -136,7 +136,7 @@ def test_activation_sets_language_and_pin_and_signs_in(client, newcomer, coach):
     token = issue_activation_token(newcomer, coach)
     db.session.commit()
     page = client.get(f"/activate/{token}")
-    assert page.status_code == 200 and "Welcome, Nour" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Welcome, <bdi>Nour</bdi>" in page.get_data(as_text=True)
     client.post("/language", data={"locale": "ar", "next": f"/activate/{token}"})
     assert 'lang="ar" dir="rtl"' in client.get(f"/activate/{token}").get_data(as_text=True)
     response = client.post(f"/activate/{token}", data={"pin": "480153", "pin_again": "480153"})

@@ -90,3 +90,35 @@ def test_times_are_24_hour_with_western_digits(login_as, make_user, make_event):
     make_event(EventKind.WORK, start=datetime.combine(monday + timedelta(days=1), time(17, 30)), attendees=[person])
     page = login_as(person).get("/week").get_data(as_text=True)
     assert "17:30" in page and "18:30" in page
+
+
+def test_dutch_words_on_by_default_except_in_dutch_and_can_be_switched(login_as, make_user, make_event):
+    from datetime import datetime, time, timedelta
+
+    from webapp.schedule.models import EventKind
+    from webapp.timeutil import IsoWeek, today_local
+
+    person = make_user(Role.PARTICIPANT, locale="ar")
+    make_event(EventKind.WORK, attendees=[person],
+               start=datetime.combine(IsoWeek.containing(today_local()).monday + timedelta(days=1), time(10)))
+    client = login_as(person)
+    assert '<span class="dutch-word" lang="nl">werkplek</span>' in client.get("/week").get_data(as_text=True)
+    settings = client.get("/settings").get_data(as_text=True)
+    assert '<input checked class="check" id="show_dutch_words"' in settings
+    assert client.post("/settings/dutch-words", data={}).status_code == 302
+    assert "werkplek" not in client.get("/week").get_data(as_text=True)
+    person.locale = "nl"
+    person.show_dutch_words = None
+    db.session.commit()
+    assert "werkplek" not in client.get("/week").get_data(as_text=True)
+    client.post("/settings/dutch-words", data={"show_dutch_words": "y"})
+    assert "werkplek" in client.get("/week").get_data(as_text=True)
+
+
+def test_manifest_speaks_the_language(app):
+    response = app.test_client().get("/manifest.webmanifest", headers={"Accept-Language": "ar"})
+    manifest = response.get_json()
+    assert response.mimetype == "application/manifest+json"
+    assert manifest["lang"] == "ar" and manifest["dir"] == "rtl" and manifest["name"] == "Mijn Week"
+    assert "أسبوعك" in manifest["description"]
+    assert manifest["start_url"] == "/week" and manifest["display"] == "standalone"

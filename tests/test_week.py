@@ -35,7 +35,7 @@ def test_week_shows_every_item_with_kind_time_place_and_person(participant, make
     assert "Dutch class" in page and "taalles" in page and "Nederlands A2" in page
     assert "09:00" in page and "12:00" in page and "15:00" in page and "15:30" in page
     assert "Stadhuisplein 100, Zaandam" in page and "openstreetmap.org/search?query=Stadhuisplein" in page
-    assert "With Sanne de Vries" in page and "Bring your letter" in page
+    assert "With <bdi>Sanne de Vries</bdi>" in page and "Bring your letter" in page
     assert 'href="#i-book"' in page and 'href="#i-coach"' in page
     assert f"Week {this_week().week}" in page
     assert page.count("nothing planned") == 5

@@ -65,8 +65,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
     from .organisations.routes import bp as organisations_bp
+    from .pwa.routes import bp as pwa_bp
     from .schedule.routes import bp as schedule_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(pwa_bp)
     app.register_blueprint(schedule_bp)

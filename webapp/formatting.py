@@ -5,10 +5,12 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_time
 from flask import Flask
+from flask_login import current_user
+from markupsafe import Markup
 from flask_babel import get_locale, gettext as _
 
 from .accounts.models import Role
-from .i18n import LANGUAGES, text_direction
+from .i18n import LANGUAGES, shows_dutch_words, text_direction
 from .schedule.kinds import DECLINE_REASONS, KIND_STYLES, STATUS_LABELS
 from .timeutil import now_utc, to_local, today_local
 
@@ -53,6 +55,11 @@ def week_range(monday: date) -> str:
     return _("%(first)s to %(last)s", first=first, last=format_date(sunday, "d MMMM", locale=get_locale()))
 
 
+def bdi(text: str) -> Markup:
+    """Isolate a name or place inside translated text, so right-to-left punctuation stays put."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day)
     app.jinja_env.globals.update(
@@ -63,10 +70,12 @@ def register(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         LANGUAGES=LANGUAGES,
         now_utc=now_utc,
+        bdi=bdi,
         ROLES=Role,
     )
 
     @app.context_processor
     def page_language():
         locale = str(get_locale())
-        return {"page_locale": locale, "page_dir": text_direction(locale)}
+        return {"page_locale": locale, "page_dir": text_direction(locale),
+                "show_dutch": shows_dutch_words(current_user, locale)}

@@ -31,6 +31,17 @@ def select_locale() -> str:
     return locale
 
 
+def shows_dutch_words(user, locale: str) -> bool:
+    """Whether to show the Dutch word beside each activity and main button.
+
+    On by default for everyone who reads the app in another language: these are
+    the words people hear at school and at work every day.
+    """
+    if user is not None and user.is_authenticated and user.show_dutch_words is not None:
+        return user.show_dutch_words
+    return locale != "nl"
+
+
 def text_direction(locale: str) -> str:
     return "rtl" if locale in RIGHT_TO_LEFT else "ltr"
 

@@ -3,21 +3,29 @@
 The app runs in a thread of this process (werkzeug's `make_server`), on a SQLite file
 built through the real migrations, with CSRF protection on: the browser sends real tokens.
 Chromium is Debian's /usr/bin/chromium; `playwright install` is never needed.
+
+Two live apps: `live_app`/`live_server` start empty (the participant flow fills in its own
+world), `demo_site` is a second app on its own database with the full demo seed.
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
+from tests.pages import Page, reachable_pages, viewers_of
 from webapp import create_app
 from webapp.accounts.models import Role, User
 from webapp.accounts.services import create_participant, hash_secret, issue_activation_token
+from webapp.demo.seed import DEMO_PIN, DEMO_STAFF_PASSWORD, seed_demo
 from webapp.extensions import db
 from webapp.schedule.models import Attendance, AttendanceStatus, Event, EventKind, Location
 from webapp.timeutil import IsoWeek, local_to_utc, today_local
@@ -35,31 +43,33 @@ CHROMIUM_ARGS = [
 PHONE_VIEWPORT = {"width": 360, "height": 740}
 # test-artifacts/ at the repository root (tests/browser/conftest.py -> repository root).
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
+LOCALES = ("nl", "en", "ar", "ti")
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """The app on its own migrated SQLite file; CSRF stays on."""
-    database = tmp_path_factory.mktemp("browser-db") / "browser.db"
+@contextmanager
+def _migrated_app(directory: Path) -> Iterator:
+    """An app on its own SQLite file built through the migrations; CSRF stays on."""
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "browser-test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'browser.db'}",
         "RATELIMIT_ENABLED": False,
     })
     with app.app_context():
         upgrade()
         db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app):
+@contextmanager
+def _serving(app) -> Iterator[str]:
     """Serve the app on a free port of 127.0.0.1; yields the base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -68,6 +78,20 @@ def live_server(live_app):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The app on its own migrated SQLite file, without data; CSRF stays on."""
+    with _migrated_app(tmp_path_factory.mktemp("browser-db")) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Serve `live_app` on a free port of 127.0.0.1; yields the base URL."""
+    with _serving(live_app) as base_url:
+        yield base_url
 
 
 @dataclass(frozen=True)
@@ -184,3 +208,96 @@ def phone(browser, live_server):
 def artifacts_dir() -> Path:
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS_DIR
+
+
+# --- The full demo, in a second live app -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks at the pages: "anonymous" or a role value, and how that person signs in."""
+
+    role: str
+    user_id: int | None = None
+    login_path: str = ""
+    credentials: tuple[tuple[str, str], ...] = ()  # (field name, value) on the sign-in form
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    app: object
+    base_url: str
+    viewers: dict[str, Viewer]  # "anonymous", "participant", "buddy", "coach", "admin"
+    pages: tuple[Page, ...]  # tests.pages.reachable_pages over this demo
+    participant_id: int  # demo.participants[0], who has a buddy
+    pending_token: str
+
+    def set_locale(self, user_id: int, locale: str) -> None:
+        with self.app.app_context():
+            db.session.get(User, user_id).locale = locale
+            db.session.commit()
+            db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Iterator[DemoSite]:
+    """`seed_demo()` in its own live app: every role signs in with the demo credentials."""
+    with _migrated_app(tmp_path_factory.mktemp("demo-db")) as app:
+        with app.app_context():
+            demo = seed_demo()
+            db.session.commit()
+            pages = tuple(reachable_pages(app, demo))
+            viewers = {}
+            for role, person in viewers_of(demo).items():
+                if person is None:
+                    viewers[role] = Viewer(role)
+                elif person.role == Role.PARTICIPANT:
+                    viewers[role] = Viewer(role, person.id, "/login",
+                                           (("phone", person.phone), ("pin", DEMO_PIN)))
+                else:
+                    viewers[role] = Viewer(role, person.id, "/login/staff",
+                                           (("email", person.email), ("password", DEMO_STAFF_PASSWORD)))
+            participant_id, pending_token = demo.participants[0].id, demo.pending_token
+            original_locales = {viewer.user_id: db.session.get(User, viewer.user_id).locale
+                                for viewer in viewers.values() if viewer.user_id}
+            db.session.remove()
+        with _serving(app) as base_url:
+            site = DemoSite(app, base_url, viewers, pages, participant_id, pending_token)
+            yield site
+        for user_id, locale in original_locales.items():
+            site.set_locale(user_id, locale)
+
+
+@pytest.fixture(scope="session")
+def open_as(browser, demo_site):
+    """`with open_as(role, locale, **context_options) as (context, page):` a fresh browser
+    context on the demo site in `locale`, signed in as that role's demo person.
+
+    A signed-in person reads their own `User.locale`, which is set first; an anonymous
+    visitor asks for the locale through Accept-Language. Defaults: a 360x740 phone,
+    Europe/Amsterdam, Content-Security-Policy enforced (pass bypass_csp=True for axe).
+    """
+
+    @contextmanager
+    def opened(role: str, locale: str, **options):
+        viewer = demo_site.viewers[role]
+        if viewer.user_id is not None:
+            demo_site.set_locale(viewer.user_id, locale)
+        settings = {"viewport": PHONE_VIEWPORT, "timezone_id": "Europe/Amsterdam", "locale": locale,
+                    "extra_http_headers": {"Accept-Language": locale}} | options
+        context = browser.new_context(base_url=demo_site.base_url, **settings)
+        try:
+            page = context.new_page()
+            if viewer.user_id is not None:
+                page.goto(viewer.login_path)
+                for name, value in viewer.credentials:
+                    page.locator(f"input[name={name}]").fill(value)
+                with page.expect_navigation():
+                    page.locator("main form button[type=submit]").click()
+                assert urlsplit(page.url).path not in ("/login", "/login/staff"), (
+                    f"{role} could not sign in: still on {page.url}")
+            yield context, page
+        finally:
+            context.close()
+
+    return opened

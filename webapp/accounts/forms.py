@@ -73,3 +73,7 @@ class NewParticipantForm(FlaskForm):
             raise ValidationError(_l("This is not a phone number we can use."))
         if phone_in_use(normalised):
             raise ValidationError(_l("Someone already uses this phone number."))
+
+
+class DutchWordsForm(FlaskForm):
+    show_dutch_words = BooleanField(_l("Show the Dutch words"))

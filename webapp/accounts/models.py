@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
     display_name: Mapped[str] = mapped_column(String(120))
     locale: Mapped[str | None] = mapped_column(String(8))
+    # None: the default for the language (on unless the person reads the app in Dutch).
+    show_dutch_words: Mapped[bool | None]
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     # A strong hash of the staff password or of the participant's PIN.

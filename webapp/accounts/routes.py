@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from ..errors import render_error
 from ..extensions import db, limiter, submitted_account_key
-from ..i18n import LANGUAGES, remember_choice, select_locale
+from ..i18n import LANGUAGES, remember_choice, select_locale, shows_dutch_words
 from .auth import role_required
-from .forms import ActivationForm, NewParticipantForm, ParticipantLoginForm, StaffLoginForm
+from .forms import ActivationForm, DutchWordsForm, NewParticipantForm, ParticipantLoginForm, StaffLoginForm
 from .models import Role
 from .queries import get_participant_or_404
 from .services import (
@@ -155,6 +155,25 @@ def language():
         db.session.commit()
         return redirect(safe_next(url_for("accounts.index")))
     return render_template("accounts/language.html", next=safe_next(""))
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    form = DutchWordsForm(show_dutch_words=shows_dutch_words(current_user, select_locale()))
+    return render_template("accounts/settings.html", form=form)
+
+
+@bp.post("/settings/dutch-words")
+@login_required
+def save_dutch_words():
+    form = DutchWordsForm()
+    if not form.validate():
+        return render_error(400)
+    current_user.show_dutch_words = form.show_dutch_words.data
+    db.session.commit()
+    flash(_("Saved."), "info")
+    return redirect(url_for("accounts.settings"))
 
 
 @bp.route("/coach/participants/new", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""The app on the phone: the web manifest (and, later, the service worker)."""
