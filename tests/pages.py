@@ -14,7 +14,7 @@ from webapp.demo.seed import SeedResult
 from webapp.timeutil import IsoWeek, today_local
 
 # Routes that are not pages a person reads (redirects, files, sign-out).
-NOT_PAGES = {"static", "accounts.index", "pwa.manifest"}
+NOT_PAGES = {"static", "accounts.index", "pwa.manifest", "messages.badge"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,10 @@ def _arguments(demo: SeedResult) -> dict:
         "week_id": str(IsoWeek.containing(today_local()).shifted(1)),
         "token": demo.pending_token,
         "participant_id": demo.participants[0].id,
+        "event_id": demo.next_appointment_id,
+        "message_id": demo.message_id,
+        "location_id": demo.location_id,
+        "person_id": demo.staff[0].id,
     }
 
 

@@ -47,7 +47,7 @@ def test_wrong_pin_is_a_clear_message_and_keeps_the_phone(client, make_user):
     response = client.post("/login", data={"phone": "0612345001", "pin": "111112"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "This phone number and PIN do not match" in page
+    assert "The phone number or PIN is wrong" in page
     assert 'value="0612345001"' in page
 
 

@@ -37,7 +37,7 @@ def test_confirm_then_change_to_decline(participant, appointment, login_as):
     assert response.status_code == 303
     assert attendance_of(appointment, participant).status == AttendanceStatus.CONFIRMED
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "You said: I'll come" in page
+    assert "Your answer: I'll come" in page
     client.post(f"/events/{appointment.id}/answer",
                 data={"answer": "declined", "reason": "work", "reason_text": "Extra shift"})
     answer = attendance_of(appointment, participant)

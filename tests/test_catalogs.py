@@ -31,7 +31,7 @@ def catalog(locale: str):
 def extracted_ids(tmp_path_factory) -> set:
     target = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "-o", str(target), "."], check=True, cwd=ROOT)
+                    "-k", "_l", "-k", "lazy_gettext", "-k", "N_", "-o", str(target), "."], check=True, cwd=ROOT)
     with target.open("rb") as handle:
         return {message.id if isinstance(message.id, str) else message.id[0]
                 for message in read_po(handle) if message.id}

@@ -38,3 +38,30 @@ def test_postgres_urls_use_psycopg3():
     assert normalise_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_migrations_go_down_and_up_and_keep_who_came(tmp_path):
+    """The presence migration moves 'attended' out of the answer and back again."""
+    import sqlite3
+
+    from flask_migrate import downgrade, upgrade
+
+    from webapp import create_app
+
+    path = tmp_path / "roundtrip.db"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade(revision="5432188d8e9b")
+        with sqlite3.connect(path) as connection:
+            connection.execute("INSERT INTO users (id, role, display_name, is_enabled, failed_logins, session_nonce,"
+                               " created_at) VALUES (1, 'participant', 'A', 1, 0, 'n', '2026-01-01')")
+            connection.execute("INSERT INTO events (id, kind, title, note, starts_at, ends_at, created_at, updated_at)"
+                               " VALUES (1, 'work', '', '', '2026-01-01', '2026-01-01', '2026-01-01', '2026-01-01')")
+            connection.execute("INSERT INTO attendances (event_id, user_id, status, reason_text)"
+                               " VALUES (1, 1, 'attended', '')")
+        upgrade()
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("SELECT status, presence FROM attendances").fetchall() == [("confirmed", "attended")]
+        downgrade(revision="base")
+        upgrade()
+        db.engine.dispose()

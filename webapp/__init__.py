@@ -37,6 +37,8 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from .i18n import select_locale
 
+    from . import models  # noqa: F401  (all tables known before anything queries)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
@@ -64,11 +66,15 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
+    from .caseload.routes import bp as caseload_bp
+    from .messages.routes import bp as messages_bp
     from .organisations.routes import bp as organisations_bp
     from .pwa.routes import bp as pwa_bp
     from .schedule.routes import bp as schedule_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(caseload_bp)
+    app.register_blueprint(messages_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(schedule_bp)

@@ -13,7 +13,7 @@ ERROR_TEXTS = {
     403: (_l("Not allowed"), _l("You may not do this.")),
     404: (_l("Page not found"), _l("This page does not exist, or it is not for you.")),
     405: (_l("Not possible"), _l("This cannot be done here.")),
-    413: (_l("Too much"), _l("What you sent is too large.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
     429: (_l("Too many tries"), _l("Please wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("This is our fault. Please try again later.")),
 }

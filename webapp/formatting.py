@@ -10,8 +10,9 @@ from markupsafe import Markup
 from flask_babel import get_locale, gettext as _
 
 from .accounts.models import Role
+from .audit.labels import describe_change
 from .i18n import LANGUAGES, shows_dutch_words, text_direction
-from .schedule.kinds import DECLINE_REASONS, KIND_STYLES, STATUS_LABELS
+from .schedule.kinds import DECLINE_REASONS, KIND_STYLES, OUTCOME_LABELS, ROLE_LABELS, STATUS_LABELS
 from .timeutil import now_utc, to_local, today_local
 
 # Explicit patterns rather than CLDR's "short" ones: Tigrinya's short date is US-style
@@ -60,6 +61,21 @@ def bdi(text: str) -> Markup:
     return Markup("<bdi>{}</bdi>").format(text)
 
 
+# Coaches read every message in Dutch, the language of their files and colleagues.
+STAFF_MESSAGE_LOCALE = "nl"
+
+
+def message_locale() -> str:
+    """Participants read messages in their page language; staff read them in Dutch."""
+    return str(get_locale()) if current_user.role == Role.PARTICIPANT else STAFF_MESSAGE_LOCALE
+
+
+def message_text(message) -> str:
+    from .messages.texts import render_text
+
+    return render_text(message.template_key, message.body, message.event, message_locale())
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day)
     app.jinja_env.globals.update(
@@ -68,9 +84,14 @@ def register(app: Flask) -> None:
         KIND_STYLES=KIND_STYLES,
         DECLINE_REASONS=DECLINE_REASONS,
         STATUS_LABELS=STATUS_LABELS,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
         LANGUAGES=LANGUAGES,
         now_utc=now_utc,
         bdi=bdi,
+        describe_change=describe_change,
+        message_text=message_text,
+        message_locale=message_locale,
         ROLES=Role,
     )
 
@@ -78,4 +99,9 @@ def register(app: Flask) -> None:
     def page_language():
         locale = str(get_locale())
         return {"page_locale": locale, "page_dir": text_direction(locale),
-                "show_dutch": shows_dutch_words(current_user, locale)}
+                "show_dutch": shows_dutch_words(current_user, locale), "unread": unread_count}
+
+    def unread_count() -> int:
+        from .messages.services import unread_state
+
+        return unread_state(current_user)[0] if current_user.is_authenticated else 0

@@ -16,6 +16,11 @@ RIGHT_TO_LEFT = {"ar"}
 DEFAULT_LOCALE = "nl"
 
 
+def N_(text: str) -> str:
+    """Mark a string for extraction only: it is translated later, in the reader's language."""
+    return text
+
+
 def select_locale() -> str:
     """The user's saved language, else an explicit choice, else the browser's, else Dutch.
 

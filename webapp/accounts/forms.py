@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from ..i18n import LANGUAGES
-from .services import InvalidPhone, normalise_phone, phone_in_use
+from .services import InvalidPhone, email_in_use, normalise_phone, phone_in_use
 
 PIN_RULE = Regexp(r"^\d{6}$", message=_l("Your PIN is 6 digits."))
 
@@ -42,13 +42,51 @@ class ActivationForm(FlaskForm):
     ])
     pin_again = PasswordField(_l("Type the same PIN again"), validators=[
         DataRequired(message=_l("Type your PIN again.")),
-        EqualTo("pin", message=_l("The two PINs are not the same.")),
+        EqualTo("pin", message=_l("The two PINs are not the same. Type the same PIN twice.")),
     ])
 
     def validate_pin(self, field):
         digits = field.data or ""
         if len(set(digits)) == 1 or digits in "0123456789" or digits in "9876543210":
             raise ValidationError(_l("This PIN is too easy to guess. Choose another one."))
+
+
+STAFF_PASSWORD_MIN = 10
+
+
+class StaffActivationForm(FlaskForm):
+    password = PasswordField(_l("Choose a password"), validators=[
+        DataRequired(message=_l("Choose a password.")),
+        Length(min=STAFF_PASSWORD_MIN, max=200, message=_l("Use at least 10 characters.")),
+    ])
+    password_again = PasswordField(_l("Type the same password again"), validators=[
+        DataRequired(message=_l("Type your password again.")),
+        EqualTo("password", message=_l("The two passwords are not the same.")),
+    ])
+
+
+class NewStaffForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[
+        DataRequired(message=_l("Fill in a name.")),
+        Length(max=120, message=_l("This name is too long.")),
+    ])
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(message=_l("Fill in an e-mail address.")),
+        Length(max=254, message=_l("This e-mail address is too long.")),
+        Email(message=_l("This is not an e-mail address we can use."), check_deliverability=False),
+    ])
+    role = SelectField(_l("Role"), choices=[
+        SelectChoice("coach", _l("Coach")), SelectChoice("buddy", _l("Language buddy")),
+        SelectChoice("admin", _l("Administrator"))])
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()],
+        default="nl",
+    )
+
+    def validate_email(self, field):
+        if field.data and email_in_use(field.data):
+            raise ValidationError(_l("Someone already uses this e-mail address."))
 
 
 class NewParticipantForm(FlaskForm):

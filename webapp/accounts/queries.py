@@ -28,6 +28,21 @@ def caseload(coach: User) -> list[User]:
     return list(db.session.scalars(statement))
 
 
+def staff_members() -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.role != Role.PARTICIPANT).order_by(User.role, User.display_name)))
+
+
+def get_staff_or_404(user_id: int, viewer: User) -> User:
+    """A coach, buddy or admin account, for an admin; anything else is a 404."""
+    if viewer.role != Role.ADMIN:
+        abort(404)
+    person = db.session.scalars(select(User).where(User.id == user_id, User.role != Role.PARTICIPANT)).first()
+    if person is None:
+        abort(404)
+    return person
+
+
 def get_participant_or_404(participant_id: int, viewer: User) -> User:
     """A participant in the viewer's caseload; anything else is indistinguishable from absent."""
     if viewer.role != Role.COACH:

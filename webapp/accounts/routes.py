@@ -7,11 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
+from ..audit.services import record
 from ..errors import render_error
 from ..extensions import db, limiter, submitted_account_key
 from ..i18n import LANGUAGES, remember_choice, select_locale, shows_dutch_words
 from .auth import role_required
-from .forms import ActivationForm, DutchWordsForm, NewParticipantForm, ParticipantLoginForm, StaffLoginForm
+from .forms import (
+    ActivationForm,
+    DutchWordsForm,
+    NewParticipantForm,
+    ParticipantLoginForm,
+    StaffActivationForm,
+    StaffLoginForm,
+)
 from .models import Role
 from .queries import get_participant_or_404
 from .services import (
@@ -43,8 +51,8 @@ def rate_limited(view):
 HOME_PAGES = {
     Role.PARTICIPANT: "schedule.week",
     Role.BUDDY: "schedule.week",
-    Role.COACH: "schedule.coach_answers",
-    Role.ADMIN: "organisations.overview",
+    Role.COACH: "caseload.overview",
+    Role.ADMIN: "organisations.overview",  # /admin
 }
 
 
@@ -72,13 +80,13 @@ def _participant_problem(result: str) -> str:
         return _("Too many wrong tries. Wait 15 minutes, or ask your coach for help.")
     if result == SignInResult.NOT_ACTIVATED:
         return _("Your account is not ready yet. Open the link from your coach first.")
-    return _("This phone number and PIN do not match. Try again.")
+    return _("The phone number or PIN is wrong. Try again.")
 
 
 def _staff_problem(result: str) -> str:
     if result == SignInResult.LOCKED:
         return _("Too many wrong tries. Wait 15 minutes and try again.")
-    return _("This e-mail address and password do not match. Try again.")
+    return _("The e-mail address or password is wrong. Try again.")
 
 
 def _sign_in_page(form, check_credentials, describe_problem, template: str):
@@ -134,12 +142,14 @@ def activate(token: str):
     except ActivationProblem as problem:
         status, message = ACTIVATION_PROBLEMS[problem.reason]
         return render_error(status, message())
-    form = ActivationForm()
+    participant = activation.user.role == Role.PARTICIPANT
+    form = ActivationForm() if participant else StaffActivationForm()
     if form.validate_on_submit():
-        user = complete_activation(activation, form.pin.data, select_locale())
+        user = complete_activation(activation, form.pin.data if participant else form.password.data,
+                                   select_locale())
         db.session.commit()
-        login_user(user, remember=True)
-        return redirect(url_for("schedule.week"))
+        login_user(user, remember=participant)
+        return redirect(home_for(user))
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/activate.html", form=form, person=activation.user,
                            token=token), status
@@ -183,6 +193,7 @@ def new_participant():
     if form.validate_on_submit():
         participant = create_participant(current_user, form.display_name.data, form.phone.data,
                                          form.locale.data)
+        record(current_user, participant, "account.created")
         _remember_new_activation(participant)
         db.session.commit()
         return redirect(url_for("accounts.activation_code", participant_id=participant.id))
@@ -214,4 +225,5 @@ def activation_code(participant_id: int):
 
 def _remember_new_activation(participant) -> None:
     token = issue_activation_token(participant, current_user)
+    record(current_user, participant, "activation.issued")
     session["new_activation"] = {"participant_id": participant.id, "token": token}

@@ -146,11 +146,11 @@ def find_usable_activation(token: str, at: datetime | None = None) -> Activation
     return activation
 
 
-def complete_activation(activation: ActivationToken, pin: str, locale: str, at: datetime | None = None) -> User:
-    """Set the PIN and language, spend the token, and end any older sessions."""
+def complete_activation(activation: ActivationToken, secret: str, locale: str, at: datetime | None = None) -> User:
+    """Set the PIN (participants) or password (staff) and language, spend the token, end older sessions."""
     at = at or now_utc()
     user = activation.user
-    user.secret_hash = hash_secret(pin)
+    user.secret_hash = hash_secret(secret)
     user.locale = locale
     user.activated_at = at
     user.failed_logins = 0
@@ -174,6 +174,21 @@ def create_participant(coach: User, display_name: str, phone: str, locale: str) 
     db.session.add(CoachAssignment(coach_id=coach.id, participant_id=participant.id))
     db.session.flush()
     return participant
+
+
+def create_staff(admin: User, display_name: str, email: str, role: Role, locale: str) -> User:
+    """Create a coach, buddy or admin account; they choose their password through an activation link."""
+    if role == Role.PARTICIPANT:
+        raise ValueError(role)
+    person = User(role=role, display_name=display_name.strip(), email=email.strip().lower(), locale=locale,
+                  created_by_id=admin.id)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def email_in_use(email: str) -> bool:
+    return db.session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None
 
 
 def phone_in_use(phone: str) -> bool:

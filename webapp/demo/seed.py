@@ -13,6 +13,8 @@ from sqlalchemy import select
 from ..accounts.models import BuddyMatch, CoachAssignment, Role, User
 from ..accounts.services import hash_secret, issue_activation_token, normalise_phone
 from ..extensions import db
+from ..messages.models import Message
+from ..messages.services import quick_reply, send
 from ..schedule.models import (
     Attendance,
     AttendanceStatus,
@@ -47,6 +49,9 @@ class SeedResult:
     participants: list[User]
     pending: User
     pending_token: str
+    next_appointment_id: int  # the first participant's coming appointment with the coach
+    message_id: int  # a message from the coach to the first participant
+    location_id: int  # the language school
 
 
 def _get_or_create(model, defaults: dict | None = None, **key):
@@ -143,13 +148,15 @@ def seed_demo() -> SeedResult:
     # A coach appointment every 3-4 weeks: one three weeks ago, one still ahead this week
     # (tomorrow, or today on a Sunday), one about four weeks later.
     upcoming = min(today_local() + timedelta(days=1), monday + timedelta(days=6))
+    appointments = {}
     for index, person in enumerate(people):
-        for day, status in ((upcoming - timedelta(days=21), AttendanceStatus.ATTENDED),
+        for day, status in ((upcoming - timedelta(days=21), AttendanceStatus.CONFIRMED),
                             (upcoming, AttendanceStatus.INVITED),
                             (upcoming + timedelta(days=27), AttendanceStatus.INVITED)):
-            _one_off(EventKind.COACH_APPOINTMENT, day,
-                     time(14 + index % 3, 30 if index % 2 else 0), 0.5, office, coach,
-                     [(person, status)], note="Neem je agenda en je brief van DUO mee.")
+            appointment = _one_off(EventKind.COACH_APPOINTMENT, day,
+                                   time(14 + index % 3, 30 if index % 2 else 0), 0.5, office, coach,
+                                   [(person, status)], note="Neem je agenda en je brief van DUO mee.")
+            appointments.setdefault(person.id, {})[day] = appointment
     # Weekly buddy meetings with Amina in the library, Saturday afternoon.
     for week_offset in (-1, 0, 1):
         _one_off(EventKind.BUDDY_MEETING, monday + timedelta(days=5 + 7 * week_offset), time(14), 1.5,
@@ -161,8 +168,11 @@ def seed_demo() -> SeedResult:
 
     _cancel_wednesday_class(this_week)
     _answer_examples(people, this_week)
+    message = _messages(coach, people, appointments, upcoming)
     token = issue_activation_token(pending, coach)
-    return SeedResult(staff=[coach, buddy, admin], participants=people, pending=pending, pending_token=token)
+    return SeedResult(staff=[coach, buddy, admin], participants=people, pending=pending, pending_token=token,
+                      next_appointment_id=appointments[amina.id][upcoming].id, message_id=message.id,
+                      location_id=school.id)
 
 
 def _cancel_wednesday_class(week: IsoWeek) -> None:
@@ -193,3 +203,18 @@ def _answer_examples(people: list[User], week: IsoWeek) -> None:
         if attendance is not None and attendance.status == AttendanceStatus.INVITED:
             attendance.status, attendance.reason, attendance.reason_text = status, reason, text
             attendance.responded_at = now_utc()
+
+
+def _messages(coach: User, people: list[User], appointments: dict, upcoming: date) -> Message:
+    """A ready-made message to each participant about their appointment, and one quick reply back."""
+    first = None
+    for person in people:
+        event = appointments[person.id][upcoming]
+        message = db.session.scalars(
+            select(Message).filter_by(sender_id=coach.id, template_key="bring_documents", event_id=event.id)).first()
+        if message is None:
+            message = send(coach, [person], template_key="bring_documents", event=event)
+            if person is people[1]:
+                quick_reply(person, message, "reply_ok")
+        first = first or message
+    return first

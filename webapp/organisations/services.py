@@ -9,7 +9,8 @@ from ..extensions import db
 from ..schedule.models import Location, Organisation
 
 
-def organisations_with_locations() -> list[tuple[Organisation, list[Location]]]:
+def organisations_with_locations() -> list[tuple[Organisation | None, list[Location]]]:
+    """Each organisation with its places; places of no organisation come last, under None."""
     organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     locations = db.session.scalars(
         select(Location).options(selectinload(Location.organisation)).order_by(Location.name)
@@ -17,7 +18,10 @@ def organisations_with_locations() -> list[tuple[Organisation, list[Location]]]:
     by_organisation: dict[int | None, list[Location]] = {}
     for location in locations:
         by_organisation.setdefault(location.organisation_id, []).append(location)
-    return [(organisation, by_organisation.get(organisation.id, [])) for organisation in organisations]
+    grouped = [(organisation, by_organisation.get(organisation.id, [])) for organisation in organisations]
+    if by_organisation.get(None):
+        grouped.append((None, by_organisation[None]))
+    return grouped
 
 
 def people_per_role() -> dict[Role, int]:

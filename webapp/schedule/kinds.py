@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from .models import AttendanceStatus, DeclineReason, EventKind
+from ..accounts.models import Role
+from .models import AttendanceStatus, DeclineReason, EventKind, Outcome
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,19 @@ STATUS_LABELS: dict[AttendanceStatus, object] = {
     AttendanceStatus.INVITED: _l("No answer yet"),
     AttendanceStatus.CONFIRMED: _l("Coming"),
     AttendanceStatus.DECLINED: _l("Can't come"),
-    AttendanceStatus.ATTENDED: _l("Came"),
-    AttendanceStatus.ABSENT: _l("Did not come"),
+}
+
+OUTCOME_LABELS: dict[Outcome, object] = {
+    Outcome.ATTENDED: _l("Came"),
+    Outcome.EXCUSED: _l("Excused"),
+    Outcome.ABSENT: _l("Did not come"),
+    Outcome.CANCELLED: _l("Cancelled"),
+}
+
+
+ROLE_LABELS: dict[Role, object] = {
+    Role.PARTICIPANT: _l("Participant"),
+    Role.COACH: _l("Coach"),
+    Role.BUDDY: _l("Language buddy"),
+    Role.ADMIN: _l("Administrator"),
 }

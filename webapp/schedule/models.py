@@ -29,11 +29,27 @@ KINDS_ASKING_FOR_ANSWER = frozenset(
 
 
 class AttendanceStatus(StrEnum):
+    """The person's own answer, given in advance."""
+
     INVITED = "invited"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
+
+
+class Presence(StrEnum):
+    """What the organiser saw afterwards."""
+
     ATTENDED = "attended"
     ABSENT = "absent"
+
+
+class Outcome(StrEnum):
+    """How an activity went for one person; four things that are never counted together."""
+
+    ATTENDED = "attended"
+    EXCUSED = "excused"  # said in advance they could not come, and did not come
+    ABSENT = "absent"
+    CANCELLED = "cancelled"
 
 
 class DeclineReason(StrEnum):
@@ -158,6 +174,21 @@ class Attendance(db.Model):
     reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason))
     reason_text: Mapped[str] = mapped_column(String(200), default="")
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    presence: Mapped[Presence | None] = mapped_column(enum_column(Presence))
+    presence_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     event: Mapped[Event] = relationship(back_populates="attendances")
     user: Mapped[User] = relationship()
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """Attended, excused, absent or cancelled; None while it is not known yet."""
+        if self.event.is_cancelled:
+            return Outcome.CANCELLED
+        if self.presence == Presence.ATTENDED:
+            return Outcome.ATTENDED
+        if self.status == AttendanceStatus.DECLINED:
+            return Outcome.EXCUSED
+        if self.presence == Presence.ABSENT:
+            return Outcome.ABSENT
+        return None

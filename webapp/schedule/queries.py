@@ -61,3 +61,21 @@ def attendances_between(person: User, start, end) -> list[Attendance]:
         .order_by(Event.starts_at, Event.id)
     )
     return list(db.session.scalars(statement))
+
+
+def get_attendance_for_staff_or_404(attendance_id: int, staff: User) -> Attendance:
+    """An attendance a coach may mark: of someone in their caseload, or at an event they organise."""
+    if staff.role != Role.COACH:
+        abort(404)
+    attendance = db.session.scalars(
+        select(Attendance)
+        .join(Attendance.event)
+        .options(contains_eager(Attendance.event).selectinload(Event.location))
+        .where(
+            Attendance.id == attendance_id,
+            or_(Attendance.user_id.in_(caseload_ids(staff)), Event.organiser_id == staff.id),
+        )
+    ).first()
+    if attendance is None:
+        abort(404)
+    return attendance

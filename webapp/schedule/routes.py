@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from ..accounts.auth import role_required
 from ..accounts.models import Role
-from ..accounts.queries import caseload
 from ..errors import render_error
 from ..extensions import db, htmx
 from ..timeutil import IsoWeek, to_local, today_local
@@ -31,11 +30,17 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
+def own_week_links() -> dict:
+    """Where the week's previous/next and 'this week' links go for the person's own week."""
+    return {"week_link": lambda target: url_for("schedule.week_of", week_id=str(target)),
+            "this_week_link": url_for("schedule.week")}
+
+
 def _render_week(week: IsoWeek):
     view = build_week(current_user, week)
     db.session.commit()  # extending recurring series may have added occurrences
     template = "schedule/_week.html" if wants_fragment() else "schedule/week.html"
-    response = make_response(render_template(template, view=view))
+    response = make_response(render_template(template, view=view, **own_week_links()))
     response.vary.add("HX-Request")
     return response
 
@@ -80,15 +85,17 @@ def answer(event_id: int):
                                form=None if saved else form, problem=problem, saved=saved), status
     view = build_week(current_user, _week_of(attendance))
     return render_template("schedule/week.html", view=view, failed_item_id=attendance.id,
-                           form=form, problem=problem), status
+                           form=form, problem=problem, **own_week_links()), status
 
 
 def _week_of(attendance) -> IsoWeek:
     return IsoWeek.containing(to_local(attendance.event.starts_at).date())
 
 
-@bp.get("/coach")
+@bp.get("/coach/answers")
 @role_required(Role.COACH)
 def coach_answers():
-    return render_template("schedule/coach_answers.html", rows=answers_for_caseload(current_user),
-                           caseload=caseload(current_user))
+    return render_template("schedule/coach_answers.html", rows=answers_for_caseload(current_user))
+
+
+from . import plan_routes  # noqa: E402,F401  (registers the planning views on this blueprint)

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ..accounts.models import User
+from ..audit.services import record
 from ..timeutil import IsoWeek, now_utc, to_local, today_local
-from .models import Attendance, AttendanceStatus, DeclineReason
+from .models import Attendance, AttendanceStatus, DeclineReason, Presence
 from .queries import attendances_between
 from .series import extend_horizons
 
@@ -92,4 +93,22 @@ def answer_invitation(
     attendance.reason = reason
     attendance.reason_text = reason_text
     attendance.responded_at = at
+    return True
+
+
+class PresenceRefused(Exception):
+    """Presence can only be marked once an activity has started, and not when it was cancelled."""
+
+
+def mark_presence(attendance: Attendance, presence: Presence, by: User, at: datetime | None = None) -> bool:
+    """Record whether the person came; returns False when it was already so."""
+    at = at or now_utc()
+    if attendance.event.is_cancelled or attendance.event.starts_at > at:
+        raise PresenceRefused()
+    if attendance.presence == presence:
+        return False
+    attendance.presence = presence
+    attendance.presence_marked_at = at
+    record(by, attendance.user, "presence.marked", event_id=attendance.event_id, presence=presence.value,
+           kind=attendance.event.kind.value, starts_at=attendance.event.starts_at.isoformat())
     return True

@@ -1,0 +1,1 @@
+"""Audit: who changed what of whose data, and when."""

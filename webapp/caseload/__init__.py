@@ -1,0 +1,1 @@
+"""The coach's caseload: who needs attention, and each participant's page."""

@@ -1,0 +1,5 @@
+"""Every model, imported once so the metadata (and Alembic) knows all tables."""
+from .accounts.models import ActivationToken, BuddyMatch, CoachAssignment, Role, User  # noqa: F401
+from .audit.models import AuditEntry  # noqa: F401
+from .messages.models import Message, MessageRecipient  # noqa: F401
+from .schedule.models import Attendance, Event, Location, Organisation, Series, SeriesMember  # noqa: F401

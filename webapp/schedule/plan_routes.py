@@ -1,0 +1,143 @@
+"""Coaches plan, change and cancel activities; overlaps are shown before saving."""
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from babel.dates import get_day_names
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from ..accounts.auth import role_required
+from ..accounts.models import Role
+from ..accounts.queries import caseload
+from ..extensions import db
+from ..timeutil import to_local, today_local
+from .forms import PlanForm
+from .kinds import KIND_STYLES
+from .models import Event, EventKind, Location
+from .planning import Plan, cancel_event, change_event, find_overlaps, plan_event
+from .queries import get_event_or_404
+from .routes import bp
+
+
+def _prepare(form: PlanForm, people) -> None:
+    form.people.choices = [SelectChoice(person.id, person.display_name) for person in people]
+    form.kind.choices = [SelectChoice(kind.value, str(style.label)) for kind, style in KIND_STYLES.items()]
+    locations = db.session.scalars(select(Location).order_by(Location.name)).all()
+    # Place names are data: kept out of translation, and shown in their own direction.
+    form.location_id.choices = [SelectChoice(0, _("No place (or online)"))] + [
+        SelectChoice(place.id, place.name, render_kw={"translate": "no", "dir": "auto"}) for place in locations]
+    names = get_day_names("wide", locale=get_locale())
+    form.weekdays.choices = [SelectChoice(day, names[day]) for day in range(7)]
+
+
+def _plan_from(form: PlanForm) -> Plan:
+    weekly = form.repeat.data == "weekly"
+    return Plan(kind=EventKind(form.kind.data), title=form.title.data.strip(), note=form.note.data.strip(),
+                location_id=form.location_id.data or None, day=form.day.data, start=form.start.data,
+                end=form.end.data, weekdays=form.weekdays.data if weekly else None,
+                until=form.until.data if weekly else None)
+
+
+def _chosen(form: PlanForm, people) -> list:
+    return [person for person in people if person.id in (form.people.data or [])]
+
+
+@bp.route("/coach/events/new", methods=["GET", "POST"])
+@role_required(Role.COACH)
+def new_event():
+    people = caseload(current_user)
+    form = PlanForm()
+    _prepare(form, people)
+    if request.method == "GET":
+        form.day.data = today_local() + timedelta(days=1)
+        form.start.data, form.end.data = time(10), time(11)
+        form.kind.data = EventKind.COACH_APPOINTMENT.value
+        wanted = request.args.get("participant", type=int)
+        form.people.data = [wanted] if wanted in {person.id for person in people} else []
+    overlaps = []
+    if form.validate_on_submit():
+        plan, chosen = _plan_from(form), _chosen(form, people)
+        overlaps = find_overlaps(plan, chosen)
+        if not overlaps or form.save_anyway.data:
+            plan_event(current_user, plan, chosen)
+            db.session.commit()
+            flash(_("Saved. It is in the week of everyone you chose."), "info")
+            return redirect(_back_to(chosen), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("schedule/plan.html", form=form, overlaps=overlaps, event=None), status
+
+
+@bp.post("/coach/events/overlaps")
+@role_required(Role.COACH)
+def check_overlaps():
+    """The inline overlap warning, refreshed as the coach fills in the form (HTMX)."""
+    people = caseload(current_user)
+    ignore: set[int] = set()
+    event_id = request.form.get("event_id", type=int)
+    if event_id:
+        event = get_event_or_404(event_id, current_user)
+        ignore = _same_series_ids(event)
+        people = [attendance.user for attendance in event.attendances]
+    form = PlanForm()
+    _prepare(form, people)
+    if event_id:
+        form.people.data = [person.id for person in people]
+    overlaps = []
+    if form.validate():
+        overlaps = find_overlaps(_plan_from(form), _chosen(form, people), ignore)
+    return render_template("schedule/_overlaps.html", form=form, overlaps=overlaps)
+
+
+@bp.route("/coach/events/<int:event_id>/edit", methods=["GET", "POST"])
+@role_required(Role.COACH)
+def edit_event(event_id: int):
+    event = get_event_or_404(event_id, current_user)
+    people = [attendance.user for attendance in event.attendances]
+    form = PlanForm()
+    _prepare(form, people)
+    if request.method == "GET":
+        start, end = to_local(event.starts_at), to_local(event.ends_at)
+        form.kind.data, form.title.data, form.note.data = event.kind.value, event.title, event.note
+        form.location_id.data = event.location_id or 0
+        form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
+    form.people.data = [person.id for person in people]
+    form.repeat.data = "once"
+    overlaps = []
+    if form.validate_on_submit():
+        plan = _plan_from(form)
+        overlaps = find_overlaps(plan, people, _same_series_ids(event))
+        if not overlaps or form.save_anyway.data:
+            change_event(current_user, event, plan, following=form.scope.data == "following")
+            db.session.commit()
+            flash(_("Saved. The change is in the week of everyone concerned."), "info")
+            return redirect(_back_to(people), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("schedule/plan.html", form=form, overlaps=overlaps, event=event), status
+
+
+@bp.post("/coach/events/<int:event_id>/cancel")
+@role_required(Role.COACH)
+def cancel(event_id: int):
+    event = get_event_or_404(event_id, current_user)
+    people = [attendance.user for attendance in event.attendances]
+    cancel_event(current_user, event, following=request.form.get("scope") == "following")
+    db.session.commit()
+    flash(_("Cancelled. Everyone concerned sees it in their week."), "info")
+    return redirect(_back_to(people), 303)
+
+
+def _same_series_ids(event) -> set[int]:
+    if event.series_id is None:
+        return {event.id}
+    return set(db.session.scalars(select(Event.id).where(Event.series_id == event.series_id)))
+
+
+def _back_to(people) -> str:
+    if len(people) == 1:
+        return url_for("caseload.participant", participant_id=people[0].id)
+    return url_for("caseload.overview")
