@@ -14,7 +14,7 @@ from webapp.demo.seed import SeedResult
 from webapp.timeutil import IsoWeek, today_local
 
 # Routes that are not pages a person reads (redirects, files, sign-out).
-NOT_PAGES = {"static", "accounts.index", "pwa.manifest", "messages.badge"}
+NOT_PAGES = {"static", "accounts.index", "pwa.manifest", "messages.badge", "buddies.busy"}
 
 
 @dataclass(frozen=True)
@@ -23,13 +23,14 @@ class Page:
     path: str
 
 
-def _arguments(demo: SeedResult) -> dict:
+def _arguments(demo: SeedResult, endpoint: str) -> dict:
     """Values for route arguments; people who may not see them get the (translated) 404 page."""
     return {
         "week_id": str(IsoWeek.containing(today_local()).shifted(1)),
         "token": demo.pending_token,
         "participant_id": demo.participants[0].id,
-        "event_id": demo.next_appointment_id,
+        # Buddy pages are about buddy meetings; other pages about the coach appointment.
+        "event_id": demo.buddy_meeting_id if endpoint.startswith("buddies.") else demo.next_appointment_id,
         "message_id": demo.message_id,
         "location_id": demo.location_id,
         "person_id": demo.staff[0].id,
@@ -40,10 +41,10 @@ def reachable_pages(app: Flask, demo: SeedResult) -> list[Page]:
     """GET pages per role: anonymous visitors, a participant, the buddy, the coach, the admin."""
     viewers = viewers_of(demo)
     pages: list[Page] = []
-    values = _arguments(demo)
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
         if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
             continue
+        values = _arguments(demo, rule.endpoint)
         unknown = [name for name in rule.arguments if name not in values]
         if unknown:
             raise AssertionError(f"tests/pages.py cannot fill {unknown} for {rule.rule}")

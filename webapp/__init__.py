@@ -66,6 +66,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
+    from .buddies.routes import bp as buddies_bp
     from .caseload.routes import bp as caseload_bp
     from .messages.routes import bp as messages_bp
     from .organisations.routes import bp as organisations_bp
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from .schedule.routes import bp as schedule_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(buddies_bp)
     app.register_blueprint(caseload_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(organisations_bp)

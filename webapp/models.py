@@ -2,4 +2,12 @@
 from .accounts.models import ActivationToken, BuddyMatch, CoachAssignment, Role, User  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .messages.models import Message, MessageRecipient  # noqa: F401
-from .schedule.models import Attendance, Event, Location, Organisation, Series, SeriesMember  # noqa: F401
+from .schedule.models import (  # noqa: F401
+    Attendance,
+    Event,
+    Location,
+    MeetingOption,
+    Organisation,
+    Series,
+    SeriesMember,
+)

@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     # None: the default for the language (on unless the person reads the app in Dutch).
     show_dutch_words: Mapped[bool | None]
+    # A buddy sees a participant's phone number only when the participant chose so.
+    shares_phone_with_buddy: Mapped[bool] = mapped_column(default=False)
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     # A strong hash of the staff password or of the participant's PIN.

@@ -50,7 +50,7 @@ def rate_limited(view):
 
 HOME_PAGES = {
     Role.PARTICIPANT: "schedule.week",
-    Role.BUDDY: "schedule.week",
+    Role.BUDDY: "buddies.home",
     Role.COACH: "caseload.overview",
     Role.ADMIN: "organisations.overview",  # /admin
 }

@@ -38,4 +38,12 @@ def describe_change(entry: AuditEntry) -> str:
         return _("changed: %(activity)s, %(when)s", activity=activity, when=_when(details))
     if entry.action == "event.cancelled":
         return _("cancelled: %(activity)s, %(when)s", activity=activity, when=_when(details))
+    if entry.action == "meeting.proposed":
+        return _("proposed a meeting: %(when)s", when=_when(details))
+    if entry.action == "meeting.moved":
+        return _("moved a meeting to %(when)s", when=_when(details))
+    if entry.action == "match.started":
+        return _("matched with language buddy %(name)s", name=details.get("buddy", ""))
+    if entry.action == "match.ended":
+        return _("ended the match with language buddy %(name)s", name=details.get("buddy", ""))
     return _("made a change")

@@ -16,6 +16,8 @@ from ..schedule.queries import get_attendance_for_staff_or_404
 from ..schedule.routes import wants_fragment
 from ..schedule.services import PresenceRefused, build_week, mark_presence
 from ..timeutil import IsoWeek, today_local
+from ..buddies.services import buddies as all_buddies
+from ..buddies.services import held_counts
 from .services import attendance_chart, caseload_overview
 
 bp = Blueprint("caseload", __name__, url_prefix="/coach")
@@ -63,11 +65,14 @@ def participant_week(participant_id: int, week_id: str):
 
 
 def _participant_page(person, view, links):
-    buddies = db.session.scalars(
+    matches = db.session.scalars(
         db.select(BuddyMatch).where(BuddyMatch.participant_id == person.id, BuddyMatch.until.is_(None))
     ).all()
+    matched = {buddy_match.buddy_id for buddy_match in matches}
     weeks, chart = attendance_chart(person)
-    return render_template("caseload/participant.html", person=person, view=view, buddies=buddies,
+    return render_template("caseload/participant.html", person=person, view=view, buddies=matches,
+                           held_counts=held_counts(current_user),
+                           available_buddies=[buddy for buddy in all_buddies() if buddy.id not in matched],
                            chart_weeks=weeks, chart=chart, changes=history(person), **links)
 
 

@@ -52,6 +52,7 @@ class SeedResult:
     next_appointment_id: int  # the first participant's coming appointment with the coach
     message_id: int  # a message from the coach to the first participant
     location_id: int  # the language school
+    buddy_meeting_id: int  # next week's meeting of Amina and her taalmaatje
 
 
 def _get_or_create(model, defaults: dict | None = None, **key):
@@ -159,7 +160,7 @@ def seed_demo() -> SeedResult:
             appointments.setdefault(person.id, {})[day] = appointment
     # Weekly buddy meetings with Amina in the library, Saturday afternoon.
     for week_offset in (-1, 0, 1):
-        _one_off(EventKind.BUDDY_MEETING, monday + timedelta(days=5 + 7 * week_offset), time(14), 1.5,
+        buddy_meeting = _one_off(EventKind.BUDDY_MEETING, monday + timedelta(days=5 + 7 * week_offset), time(14), 1.5,
                  library, buddy, [(amina, AttendanceStatus.CONFIRMED if week_offset < 0 else AttendanceStatus.INVITED),
                                   (buddy, AttendanceStatus.CONFIRMED)],
                  note="Samen praten over de week. Neem je woordenschrift mee.")
@@ -172,7 +173,7 @@ def seed_demo() -> SeedResult:
     token = issue_activation_token(pending, coach)
     return SeedResult(staff=[coach, buddy, admin], participants=people, pending=pending, pending_token=token,
                       next_appointment_id=appointments[amina.id][upcoming].id, message_id=message.id,
-                      location_id=school.id)
+                      location_id=school.id, buddy_meeting_id=buddy_meeting.id)
 
 
 def _cancel_wednesday_class(week: IsoWeek) -> None:

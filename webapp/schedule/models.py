@@ -140,6 +140,9 @@ class Event(ActivityFields, db.Model):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
     # The start the series gave this occurrence (RFC 5545 RECURRENCE-ID), even after a move.
     recurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the time changed after people were invited, so the week can say "moved".
+    previous_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    change_reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
 
@@ -149,14 +152,35 @@ class Event(ActivityFields, db.Model):
     attendances: Mapped[list[Attendance]] = relationship(
         back_populates="event", cascade="all, delete-orphan"
     )
+    options: Mapped[list[MeetingOption]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="MeetingOption.starts_at"
+    )
 
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
 
     @property
+    def is_moved(self) -> bool:
+        return self.previous_starts_at is not None and self.previous_starts_at != self.starts_at
+
+    @property
     def asks_for_answer(self) -> bool:
         return self.kind in KINDS_ASKING_FOR_ANSWER
+
+
+class MeetingOption(db.Model):
+    """Another time offered for a meeting, that the other person can pick with one tap."""
+
+    __tablename__ = "meeting_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    offered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship(back_populates="options")
 
 
 class Attendance(db.Model):

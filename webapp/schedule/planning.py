@@ -121,6 +121,8 @@ def _apply(event: Event, plan: Plan, on_day: date) -> bool:
     starts_at, ends_at = local_to_utc(start), local_to_utc(start + plan.duration)
     moved = (starts_at, ends_at) != (event.starts_at, event.ends_at)
     event.kind, event.title, event.note, event.location_id = plan.kind, plan.title, plan.note, plan.location_id
+    if moved:
+        event.previous_starts_at = event.starts_at
     event.starts_at, event.ends_at = starts_at, ends_at
     if moved:
         # An answer was given for the old time; ask again.

@@ -1,0 +1,1 @@
+"""Taalmaatjes: buddy and participant plan and confirm their meetings together."""
