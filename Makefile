@@ -10,7 +10,7 @@ FONTS := webapp/static/vendor/fonts/noto-sans-ethiopic-400.woff2 webapp/static/v
 CATALOGS := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: setup run test translations extract compile-translations clean
+.PHONY: setup run test bench translations extract compile-translations clean
 
 setup: $(VENV)/.installed $(HTMX) $(FONTS) $(COMPILED)
 
@@ -37,11 +37,16 @@ webapp/static/vendor/fonts/noto-sans-ethiopic-%.woff2: node_modules/.package-loc
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --base-url http://$(HOST):$(PORT)
-	@echo "Mijn Week runs at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) notify keys >/dev/null
+	@echo "Mijn Week runs at http://$(HOST):$(PORT)/ with its reminder worker (Ctrl-C stops both)"
+	REMINDER_WORKER=in-process $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks print their figures and fail when a budget is missed (see bench/README.md).
+bench: setup
+	$(BIN)/python -m bench.push_fanout
 
 # Extract every wrapped string, merge it into the catalogs, compile them.
 translations: $(VENV)/.installed

@@ -173,3 +173,20 @@ def make_event(app):
         return event
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def no_push_leaves_this_machine(monkeypatch):
+    """Fail any test whose code would send an HTTP request (a push) anywhere but 127.0.0.1."""
+    from urllib.parse import urlparse
+
+    import requests.adapters
+
+    real_send = requests.adapters.HTTPAdapter.send
+
+    def guarded(self, request, *args, **kwargs):
+        host = urlparse(request.url).hostname
+        assert host in ("127.0.0.1", "localhost"), f"a test tried to reach {host}"
+        return real_send(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", guarded)

@@ -14,7 +14,8 @@ from webapp.demo.seed import SeedResult
 from webapp.timeutil import IsoWeek, today_local
 
 # Routes that are not pages a person reads (redirects, files, sign-out).
-NOT_PAGES = {"static", "accounts.index", "pwa.manifest", "messages.badge", "buddies.busy"}
+NOT_PAGES = {"static", "accounts.index", "pwa.manifest", "messages.badge", "buddies.busy", "pwa.icon",
+             "pwa.maskable_icon", "pwa.badge", "notify.service_worker"}
 
 
 @dataclass(frozen=True)

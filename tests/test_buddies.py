@@ -9,7 +9,7 @@ from sqlalchemy import select
 from webapp.accounts.models import BuddyMatch, Role
 from webapp.extensions import db
 from webapp.schedule.models import AttendanceStatus, Event, EventKind, Presence
-from webapp.timeutil import now_utc, to_local, today_local
+from webapp.timeutil import to_local, today_local
 
 
 @pytest.fixture

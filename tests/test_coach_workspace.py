@@ -9,8 +9,8 @@ from sqlalchemy import select
 from webapp.accounts.models import Role
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
-from webapp.schedule.models import Attendance, AttendanceStatus, DeclineReason, Event, EventKind, Presence
-from webapp.timeutil import local_to_utc, now_utc, to_local, today_local
+from webapp.schedule.models import AttendanceStatus, DeclineReason, Event, EventKind, Presence
+from webapp.timeutil import now_utc, to_local, today_local
 
 
 @pytest.fixture

@@ -26,10 +26,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .demo import commands as demo_commands
     from .schedule import commands as schedule_commands
     from . import translate_commands
+    from .notify import commands as notify_commands
 
     app.cli.add_command(demo_commands.demo)
     app.cli.add_command(schedule_commands.schedule)
     app.cli.add_command(translate_commands.translate)
+    app.cli.add_command(notify_commands.notify)
+    if app.config.get("REMINDER_WORKER") == "in-process":
+        notify_commands.start_in_process(app)
     return app
 
 
@@ -69,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from .buddies.routes import bp as buddies_bp
     from .caseload.routes import bp as caseload_bp
     from .messages.routes import bp as messages_bp
+    from .notify.routes import bp as notify_bp
     from .organisations.routes import bp as organisations_bp
     from .pwa.routes import bp as pwa_bp
     from .schedule.routes import bp as schedule_bp
@@ -77,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(buddies_bp)
     app.register_blueprint(caseload_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(notify_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(schedule_bp)

@@ -62,4 +62,9 @@ def build_config(instance_path: Path, overrides: dict) -> dict:
         "LOGIN_LOCK_MINUTES": 15,
         "SERIES_HORIZON_DAYS": 56,
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        # "in-process" runs the reminder worker as a thread of the web process (make run);
+        # several web processes should leave it off and run `flask notify worker` instead.
+        "REMINDER_WORKER": env.get("REMINDER_WORKER", "off"),
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY"),
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:beheer@mijnweek.invalid"),
     } | overrides

@@ -76,6 +76,18 @@ def message_text(message) -> str:
     return render_text(message.template_key, message.body, message.event, message_locale())
 
 
+def device_name(user_agent: str) -> str:
+    """A short name for a browser, from its user agent: enough to tell two phones apart."""
+    for marker, name in (("SamsungBrowser", "Samsung Internet"), ("Firefox", "Firefox"), ("Edg", "Edge"),
+                         ("Chrome", "Chrome"), ("Safari", "Safari")):
+        if marker in user_agent:
+            for system in ("Android", "iPhone", "iPad", "Windows", "Mac OS", "Linux"):
+                if system in user_agent:
+                    return f"{name} · {system}"
+            return name
+    return user_agent[:40] or "?"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day)
     app.jinja_env.globals.update(
@@ -92,6 +104,7 @@ def register(app: Flask) -> None:
         describe_change=describe_change,
         message_text=message_text,
         message_locale=message_locale,
+        device_name=device_name,
         ROLES=Role,
     )
 

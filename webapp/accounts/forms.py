@@ -108,7 +108,7 @@ class NewParticipantForm(FlaskForm):
         try:
             normalised = normalise_phone(field.data)
         except InvalidPhone:
-            raise ValidationError(_l("This is not a phone number we can use."))
+            raise ValidationError(_l("This is not a phone number we can use.")) from None
         if phone_in_use(normalised):
             raise ValidationError(_l("Someone already uses this phone number."))
 

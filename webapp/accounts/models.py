@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     # None: the default for the language (on unless the person reads the app in Dutch).
     show_dutch_words: Mapped[bool | None]
+    # Which activity kinds to be reminded of; None means the defaults (see notify.planner).
+    reminder_kinds: Mapped[list | None] = mapped_column(JSON)
     # A buddy sees a participant's phone number only when the participant chose so.
     shares_phone_with_buddy: Mapped[bool] = mapped_column(default=False)
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)

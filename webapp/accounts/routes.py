@@ -9,6 +9,9 @@ from markupsafe import Markup
 
 from ..audit.services import record
 from ..errors import render_error
+from ..notify.keys import public_key
+from ..notify.planner import wanted_kinds
+from ..notify.subscriptions import devices_of
 from ..extensions import db, limiter, submitted_account_key
 from ..i18n import LANGUAGES, remember_choice, select_locale, shows_dutch_words
 from .auth import role_required
@@ -171,7 +174,8 @@ def language():
 @login_required
 def settings():
     form = DutchWordsForm(show_dutch_words=shows_dutch_words(current_user, select_locale()))
-    return render_template("accounts/settings.html", form=form)
+    return render_template("accounts/settings.html", form=form, devices=devices_of(current_user),
+                           reminder_kinds=wanted_kinds(current_user), vapid_key=public_key())
 
 
 @bp.post("/settings/dutch-words")

@@ -12,6 +12,7 @@ from ..accounts.models import BuddyMatch, Role, User
 from ..accounts.queries import caseload_ids
 from ..audit.services import record
 from ..extensions import db
+from ..notify.planner import replan_event
 from ..schedule.models import Attendance, AttendanceStatus, Event, EventKind, MeetingOption, Presence
 from ..schedule.planning import Plan, find_overlaps
 from ..timeutil import IsoWeek, local_to_utc, now_utc, to_local
@@ -97,6 +98,7 @@ def propose(buddy: User, participant: User, slot: Slot, location_id: int | None,
     db.session.add(event)
     db.session.flush()
     record(buddy, participant, "meeting.proposed", kind=event.kind.value, starts_at=starts_at.isoformat())
+    replan_event(event, changed=False)
     return event
 
 
@@ -112,6 +114,8 @@ def _move(event: Event, starts_at: datetime, ends_at: datetime, by: User, reason
         attendance.status = AttendanceStatus.CONFIRMED if mine or other_confirmed else AttendanceStatus.INVITED
         attendance.reason, attendance.reason_text = None, ""
         attendance.responded_at = at if mine or other_confirmed else None
+    db.session.flush()
+    replan_event(event, at=at)
 
 
 def pick_option(participant: User, event: Event, option_id: int) -> None:
@@ -134,6 +138,7 @@ def move(person: User, event: Event, slot: Slot, reason: str) -> None:
 def cancel(person: User, event: Event, reason: str) -> None:
     event.cancelled_at = now_utc()
     event.change_reason = reason.strip()
+    replan_event(event)
     record(person, _participant_of(event), "event.cancelled", kind=event.kind.value,
            starts_at=event.starts_at.isoformat())
 

@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..accounts.queries import caseload, caseload_ids
 from ..extensions import db
 from ..messages.models import Message, MessageRecipient
+from ..notify.subscriptions import reach
 from ..schedule.models import (
     KINDS_ASKING_FOR_ANSWER,
     Attendance,
@@ -34,12 +35,14 @@ class CaseloadRow:
     declines: list[Attendance] = field(default_factory=list)
     absences: list[Attendance] = field(default_factory=list)
     unread_replies: int = 0
+    has_device: bool = True
+    reminder_failed: bool = False
 
     @property
     def attention(self) -> int:
         """Higher first: people who can't come or did not come, then unread replies, then silence."""
-        return (3 * len(self.declines) + 3 * len(self.absences) + 2 * self.unread_replies
-                + len(self.open_invitations))
+        return (3 * len(self.declines) + 3 * len(self.absences) + 3 * self.reminder_failed
+                + 2 * self.unread_replies + len(self.open_invitations) + (not self.has_device))
 
 
 def caseload_overview(coach: User, at: datetime | None = None) -> list[CaseloadRow]:
@@ -86,6 +89,8 @@ def caseload_overview(coach: User, at: datetime | None = None) -> list[CaseloadR
     for sender_id, count in unread:
         if sender_id in rows:
             rows[sender_id].unread_replies = count
+    for person_id, (has_device, failed) in reach(list(rows)).items():
+        rows[person_id].has_device, rows[person_id].reminder_failed = has_device, failed
     return sorted(rows.values(), key=lambda row: (-row.attention, row.participant.display_name))
 
 

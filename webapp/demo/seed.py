@@ -24,7 +24,6 @@ from ..schedule.models import (
     Location,
     Organisation,
     Series,
-    SeriesMember,
 )
 from ..schedule.series import create_series, expand_series, horizon
 from ..timeutil import IsoWeek, local_to_utc, now_utc, today_local
@@ -188,7 +187,7 @@ def _cancel_wednesday_class(week: IsoWeek) -> None:
 
 def _answer_examples(people: list[User], week: IsoWeek) -> None:
     """A few answers already given, so the coach's overview shows something real."""
-    amina, yonas, grace = people[0], people[1], people[2]
+    yonas, grace = people[1], people[2]
     answers = {
         grace: (AttendanceStatus.DECLINED, DeclineReason.SICK, "Ik heb koorts."),
         yonas: (AttendanceStatus.CONFIRMED, None, ""),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from ..accounts.models import CoachAssignment, Role, User
 from ..accounts.queries import caseload_ids
 from ..extensions import db
+from ..notify.planner import plan_message
 from ..schedule.models import Event
 from ..timeutil import now_utc
 from .models import Message, MessageRecipient
@@ -28,6 +29,7 @@ def send(sender: User, recipients: list[User], *, template_key: str | None = Non
     message.recipients = [MessageRecipient(recipient_id=person.id) for person in recipients]
     db.session.add(message)
     db.session.flush()
+    plan_message(message)
     return message
 
 

@@ -13,6 +13,7 @@ from ..audit.services import record
 from ..extensions import db
 from ..timeutil import local_to_utc, now_utc, to_local
 from .models import Attendance, AttendanceStatus, Event, EventKind, Series, SeriesMember
+from ..notify.planner import replan_event
 from .series import create_series
 
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -112,6 +113,7 @@ def plan_event(organiser: User, plan: Plan, people: list[User]) -> Event | Serie
     db.session.add(event)
     db.session.flush()
     _audit_all(organiser, people, "event.created", event)
+    replan_event(event, changed=False)
     return event
 
 
@@ -143,6 +145,7 @@ def change_event(actor: User, event: Event, plan: Plan, following: bool = False)
     if not following or event.series is None:
         _apply(event, plan, plan.day)
         _audit_all(actor, people, "event.changed", event)
+        replan_event(event)
         return
     old = event.series
     split_at = event.recurrence_at or event.starts_at
@@ -165,6 +168,7 @@ def change_event(actor: User, event: Event, plan: Plan, following: bool = False)
         _apply(occurrence, plan, day)
         occurrence.series_id = successor.id
         occurrence.recurrence_at = occurrence.starts_at
+        replan_event(occurrence)
     _audit_all(actor, people, "event.changed", event)
 
 
@@ -183,6 +187,7 @@ def cancel_event(actor: User, event: Event, following: bool = False, at: datetim
     for target in targets:
         if target.cancelled_at is None:
             target.cancelled_at = at
+            replan_event(target, at=at)
     _audit_all(actor, people, "event.cancelled", event)
 
 

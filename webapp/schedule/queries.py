@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import ColumnElement, false, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import Role, User
 from ..accounts.queries import caseload_ids

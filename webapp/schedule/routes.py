@@ -1,7 +1,7 @@
 """The participant's week, answering invitations, and the coach's view of the answers."""
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from ..extensions import db, htmx
 from ..timeutil import IsoWeek, to_local, today_local
 from .forms import AnswerForm
 from .models import AttendanceStatus, DeclineReason
+from ..notify.subscriptions import reach
 from .coach import answers_for_caseload
 from .queries import get_own_attendance_or_404
 from .services import AnswerRefused, answer_invitation, build_week
@@ -38,9 +39,11 @@ def own_week_links() -> dict:
 
 def _render_week(week: IsoWeek):
     view = build_week(current_user, week)
+    has_device, failed = reach([current_user.id])[current_user.id]
     db.session.commit()  # extending recurring series may have added occurrences
     template = "schedule/_week.html" if wants_fragment() else "schedule/week.html"
-    response = make_response(render_template(template, view=view, **own_week_links()))
+    response = make_response(render_template(template, view=view, reminders_ok=has_device and not failed,
+                                             **own_week_links()))
     response.vary.add("HX-Request")
     return response
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from ..accounts.models import User
 from ..audit.services import record
+from ..notify.planner import replan_event
 from ..timeutil import IsoWeek, now_utc, to_local, today_local
 from .models import Attendance, AttendanceStatus, DeclineReason, Presence
 from .queries import attendances_between
@@ -93,6 +94,7 @@ def answer_invitation(
     attendance.reason = reason
     attendance.reason_text = reason_text
     attendance.responded_at = at
+    replan_event(event, changed=False, at=at)  # no reminders for someone who can't come
     return True
 
 

@@ -1,0 +1,1 @@
+"""Reminders people can trust: an outbox of notifications, planned in one place, sent by Web Push."""

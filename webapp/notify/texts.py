@@ -1,0 +1,68 @@
+"""What a notification says, written in the recipient's language when it is sent."""
+from __future__ import annotations
+
+import json
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..formatting import clock, short_day
+from ..i18n import DEFAULT_LOCALE, text_direction
+from ..messages.models import Message
+from ..messages.texts import render_text
+from ..schedule.kinds import KIND_STYLES
+from ..schedule.models import Event
+from ..timeutil import IsoWeek, to_local
+from .models import Notification
+
+# Firefox on Android refuses payloads of more than about 3,070 bytes after encryption.
+MAX_PAYLOAD_BYTES = 3000
+MAX_BODY_CHARS = 240
+
+
+def _when(moment) -> str:
+    return f"{short_day(moment)} {clock(moment)}"
+
+
+def _place(event: Event) -> str:
+    return event.location.name if event.location else ""
+
+
+def _event_url(event: Event) -> str:
+    return url_for("schedule.week_of", week_id=str(IsoWeek.containing(to_local(event.starts_at).date())),
+                   _anchor=f"event-{event.id}")
+
+
+def render(notification: Notification) -> dict:
+    """Title, body, language and where a tap leads, in the recipient's own language."""
+    locale = notification.user.locale or DEFAULT_LOCALE
+    # The worker has no request; a bare one makes url_for give paths relative to this site.
+    with current_app.test_request_context(), force_locale(locale):
+        title, body, url = _words(notification, locale)
+    payload = {"title": title, "body": body[:MAX_BODY_CHARS], "url": url, "tag": f"n{notification.id}",
+               "lang": locale, "dir": text_direction(locale)}
+    while len(json.dumps(payload).encode()) > MAX_PAYLOAD_BYTES:
+        payload["body"] = payload["body"][: len(payload["body"]) // 2]
+    return payload
+
+
+def _words(notification: Notification, locale: str) -> tuple[str, str, str]:
+    event = db.session.get(Event, notification.event_id) if notification.event_id else None
+    if event is not None:
+        activity = str(KIND_STYLES[event.kind].label)
+        details = _("%(when)s. %(place)s", when=_when(event.starts_at), place=_place(event)).rstrip(". ")
+        if notification.reason == "day_before":
+            return _("Tomorrow: %(activity)s", activity=activity), details, _event_url(event)
+        if notification.reason == "hour_before":
+            return _("In one hour: %(activity)s", activity=activity), details, _event_url(event)
+        if event.is_cancelled:
+            return _("Cancelled: %(activity)s", activity=activity), _when(event.starts_at), _event_url(event)
+        return _("Changed: %(activity)s", activity=activity), details, _event_url(event)
+    if notification.message_id:
+        message = db.session.get(Message, notification.message_id)
+        sender = message.sender.first_name if message.sender else "Mijn Week"
+        text = render_text(message.template_key, message.body, message.event, locale)
+        return _("Message from %(name)s", name=sender), text, url_for("messages.read", message_id=message.id)
+    return _("Test reminder"), _("Reminders work on this phone."), url_for("accounts.settings")
