@@ -24,10 +24,20 @@ from werkzeug.serving import make_server
 from tests.pages import Page, reachable_pages, viewers_of
 from webapp import create_app
 from webapp.accounts.models import Role, User
-from webapp.accounts.services import create_participant, hash_secret, issue_activation_token
-from webapp.demo.seed import DEMO_PIN, DEMO_STAFF_PASSWORD, seed_demo
+from webapp.accounts.services import (
+    create_participant,
+    hash_secret,
+    issue_activation_token,
+)
+from webapp.demo.seed import DEMO_PIN, DEMO_STAFF_PASSWORD, SeedResult, seed_demo
 from webapp.extensions import db
-from webapp.schedule.models import Attendance, AttendanceStatus, Event, EventKind, Location
+from webapp.schedule.models import (
+    Attendance,
+    AttendanceStatus,
+    Event,
+    EventKind,
+    Location,
+)
 from webapp.timeutil import IsoWeek, local_to_utc, today_local
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,14 +57,14 @@ LOCALES = ("nl", "en", "ar", "ti")
 
 
 @contextmanager
-def _migrated_app(directory: Path) -> Iterator:
+def _migrated_app(directory: Path, **settings) -> Iterator:
     """An app on its own SQLite file built through the migrations; CSRF stays on."""
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "browser-test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'browser.db'}",
         "RATELIMIT_ENABLED": False,
-    })
+    } | settings)
     with app.app_context():
         upgrade()
         db.session.remove()
@@ -228,9 +238,7 @@ class DemoSite:
     app: object
     base_url: str
     viewers: dict[str, Viewer]  # "anonymous", "participant", "buddy", "coach", "admin"
-    pages: tuple[Page, ...]  # tests.pages.reachable_pages over this demo
-    participant_id: int  # demo.participants[0], who has a buddy
-    pending_token: str
+    seed: SeedResult  # what seed_demo() returned; its users are loaded and detached
 
     def set_locale(self, user_id: int, locale: str) -> None:
         with self.app.app_context():
@@ -238,34 +246,41 @@ class DemoSite:
             db.session.commit()
             db.session.remove()
 
+    def reachable_pages(self) -> list[Page]:
+        """`tests.pages.reachable_pages` over this demo (asked only by the tests that need it)."""
+        with self.app.app_context():
+            return reachable_pages(self.app, self.seed)
+
 
 @pytest.fixture(scope="session")
 def demo_site(tmp_path_factory) -> Iterator[DemoSite]:
     """`seed_demo()` in its own live app: every role signs in with the demo credentials."""
-    with _migrated_app(tmp_path_factory.mktemp("demo-db")) as app:
+    # Static files may be cached for an hour, so a page load is one request, not four
+    # (the crawls of the accessibility tests open a few hundred pages).
+    with _migrated_app(tmp_path_factory.mktemp("demo-db"), SEND_FILE_MAX_AGE_DEFAULT=3600) as app:
         with app.app_context():
-            demo = seed_demo()
+            seed = seed_demo()
             db.session.commit()
-            pages = tuple(reachable_pages(app, demo))
-            viewers = {}
-            for role, person in viewers_of(demo).items():
-                if person is None:
-                    viewers[role] = Viewer(role)
-                elif person.role == Role.PARTICIPANT:
-                    viewers[role] = Viewer(role, person.id, "/login",
-                                           (("phone", person.phone), ("pin", DEMO_PIN)))
-                else:
-                    viewers[role] = Viewer(role, person.id, "/login/staff",
-                                           (("email", person.email), ("password", DEMO_STAFF_PASSWORD)))
-            participant_id, pending_token = demo.participants[0].id, demo.pending_token
-            original_locales = {viewer.user_id: db.session.get(User, viewer.user_id).locale
-                                for viewer in viewers.values() if viewer.user_id}
+            # Load the people's columns and detach them, so they can be read without a session.
+            people = [*seed.staff, *seed.participants, seed.pending]
+            for person in people:
+                db.session.refresh(person)
+            db.session.expunge_all()
             db.session.remove()
+        viewers = {}
+        for role, person in viewers_of(seed).items():
+            if person is None:
+                viewers[role] = Viewer(role)
+            elif person.role == Role.PARTICIPANT:
+                viewers[role] = Viewer(role, person.id, "/login", (("phone", person.phone), ("pin", DEMO_PIN)))
+            else:
+                viewers[role] = Viewer(role, person.id, "/login/staff",
+                                       (("email", person.email), ("password", DEMO_STAFF_PASSWORD)))
         with _serving(app) as base_url:
-            site = DemoSite(app, base_url, viewers, pages, participant_id, pending_token)
+            site = DemoSite(app, base_url, viewers, seed)
             yield site
-        for user_id, locale in original_locales.items():
-            site.set_locale(user_id, locale)
+        for person in people:  # the locales the tests changed
+            site.set_locale(person.id, person.locale)
 
 
 @pytest.fixture(scope="session")
@@ -274,9 +289,21 @@ def open_as(browser, demo_site):
     context on the demo site in `locale`, signed in as that role's demo person.
 
     A signed-in person reads their own `User.locale`, which is set first; an anonymous
-    visitor asks for the locale through Accept-Language. Defaults: a 360x740 phone,
-    Europe/Amsterdam, Content-Security-Policy enforced (pass bypass_csp=True for axe).
+    visitor asks for the locale through Accept-Language. Each role signs in through the
+    real form once per session (a password check is slow on purpose); later contexts start
+    from the cookies of that sign-in. Defaults: a 360x740 phone, Europe/Amsterdam,
+    Content-Security-Policy enforced (pass bypass_csp=True for axe).
     """
+    signed_in: dict[str, dict] = {}  # role -> Playwright storage state after signing in
+
+    def sign_in(page, viewer: Viewer) -> None:
+        page.goto(viewer.login_path)
+        for name, value in viewer.credentials:
+            page.locator(f"input[name={name}]").fill(value)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        assert urlsplit(page.url).path not in ("/login", "/login/staff"), (
+            f"{viewer.role} could not sign in: still on {page.url}")
 
     @contextmanager
     def opened(role: str, locale: str, **options):
@@ -285,17 +312,17 @@ def open_as(browser, demo_site):
             demo_site.set_locale(viewer.user_id, locale)
         settings = {"viewport": PHONE_VIEWPORT, "timezone_id": "Europe/Amsterdam", "locale": locale,
                     "extra_http_headers": {"Accept-Language": locale}} | options
+        if role in signed_in:
+            settings["storage_state"] = signed_in[role]
         context = browser.new_context(base_url=demo_site.base_url, **settings)
         try:
             page = context.new_page()
-            if viewer.user_id is not None:
-                page.goto(viewer.login_path)
-                for name, value in viewer.credentials:
-                    page.locator(f"input[name={name}]").fill(value)
-                with page.expect_navigation():
-                    page.locator("main form button[type=submit]").click()
-                assert urlsplit(page.url).path not in ("/login", "/login/staff"), (
-                    f"{role} could not sign in: still on {page.url}")
+            # Still signed in? The sign-in page sends a signed-in person home.
+            if viewer.user_id is not None and (
+                    role not in signed_in
+                    or context.request.get(viewer.login_path, max_redirects=0).status != 302):
+                sign_in(page, viewer)
+                signed_in[role] = context.storage_state()
             yield context, page
         finally:
             context.close()

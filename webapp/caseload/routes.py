@@ -58,7 +58,7 @@ def participant_week(participant_id: int, week_id: str):
         return render_error(400, _("This week does not exist. Weeks look like 2026-W48."))
     view, links = _participant_week(person, week)
     if wants_fragment():
-        response = make_response(render_template("schedule/_week.html", view=view, **links))
+        response = make_response(render_template("schedule/_week.html", view=view, week_is_section=True, **links))
         response.vary.add("HX-Request")
         return response
     return _participant_page(person, view, links)
