@@ -29,7 +29,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 from flask_migrate import upgrade
 from pywebpush import WebPusher
 from sqlalchemy import create_engine, func, insert, select, text
@@ -39,9 +38,10 @@ from webapp import create_app
 from webapp.accounts.models import Role, User
 from webapp.config import normalise_database_url
 from webapp.extensions import db
+from webapp.notify.commands import prepare_worker_process
 from webapp.notify.keys import subject, vapid
 from webapp.notify.models import Notification, NotificationStatus, PushSubscription
-from webapp.notify.sender import Tally, send_due
+from webapp.notify.sender import PARALLEL_SENDS, Tally, client, send_due
 from webapp.notify.texts import render
 from webapp.timeutil import now_utc
 
@@ -303,6 +303,7 @@ def run_worker(app, workers: int, limit: int, total: int, service,
     summed, lock, stop, problems = Tally(), threading.Lock(), threading.Event(), []
 
     def loop():
+        prepare_worker_process()
         with app.app_context():
             try:
                 while not stop.is_set():
@@ -386,18 +387,20 @@ def vapid_rate(app, audience: str) -> float:
 
 
 def plain_post_rate(service, size: int, threads: int, headers: dict) -> float:
-    """Unencrypted POSTs of `size` bytes to the same push service, one requests.Session per thread."""
+    """Unencrypted POSTs of `size` bytes to the same push service, through the worker's own HTTP
+    client with as many requests in flight as the worker keeps (`threads` per worker)."""
     body = os.urandom(size)
     counts = [0] * threads
     stop = threading.Event()
+    http = client()
 
     def loop(index: int):
-        with requests.Session() as session:
-            endpoint = service.endpoint(f"plain{index}")
-            while not stop.is_set():
-                response = session.post(endpoint, data=body, headers=headers, timeout=10)
-                response.raise_for_status()
-                counts[index] += 1
+        endpoint = service.endpoint(f"plain{index}")
+        while not stop.is_set():
+            response = http.request("POST", endpoint, body=body, headers=headers, redirect=False)
+            if response.status != 201:
+                raise RuntimeError(f"push service answered {response.status}")
+            counts[index] += 1
 
     workers = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
     started = time.perf_counter()
@@ -447,7 +450,7 @@ def main(argv=None) -> int:
             headers = {"TTL": "604800", "Content-Encoding": "aes128gcm", "Urgency": "normal", "Topic": "n1"}
             if received["sample"]:  # the worker's own headers, so only the encryption differs
                 headers["Authorization"] = received["sample"][0][1].get("authorization", "")
-            plain = plain_post_rate(service, size, args.workers, headers)
+            plain = plain_post_rate(service, size, args.workers * PARALLEL_SENDS, headers)
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()

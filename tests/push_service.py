@@ -74,6 +74,7 @@ class PushService:
     def __init__(self):
         self.received: list[Received] = []
         self.answers: deque[tuple[int, dict]] = deque()
+        self.answers_by_path: dict[str, tuple[int, dict]] = {}
         self.lock = threading.Lock()
         outer = self
 
@@ -84,7 +85,10 @@ class PushService:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with outer.lock:
                     outer.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                    status, headers = outer.answers.popleft() if outer.answers else (201, {})
+                    if self.path in outer.answers_by_path:
+                        status, headers = outer.answers_by_path[self.path]
+                    else:
+                        status, headers = outer.answers.popleft() if outer.answers else (201, {})
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -112,3 +116,7 @@ class PushService:
     def answer(self, status: int, **headers) -> None:
         """Answer the next POST with this status (and headers, e.g. Retry-After='120')."""
         self.answers.append((status, {key.replace("_", "-"): str(value) for key, value in headers.items()}))
+
+    def answer_for(self, path: str, status: int, **headers) -> None:
+        """Answer every POST to `path` with this status, whatever order the requests come in."""
+        self.answers_by_path[path] = (status, {key.replace("_", "-"): str(value) for key, value in headers.items()})

@@ -67,14 +67,18 @@ def outbox(person=None) -> list[Notification]:
 
 # --- devices ---------------------------------------------------------------------------
 
+A_POINT = Subscriber().subscription("https://push.example/x")["keys"]["p256dh"]
+
+
 @pytest.mark.parametrize("body, words", [
     ({"endpoint": "ftp://x/y", "keys": {"p256dh": "A" * 87, "auth": "A" * 22}}, "must start with https"),
     ({"endpoint": "https://push.example/x", "keys": {"p256dh": "BAAA", "auth": "A" * 22}}, "wrong length"),
-    ({"endpoint": "https://push.example/x", "keys": {"p256dh": "B" + "A" * 86, "auth": "AAAA"}}, "wrong length"),
+    ({"endpoint": "https://push.example/x", "keys": {"p256dh": A_POINT, "auth": "AAAA"}}, "wrong length"),
+    ({"endpoint": "https://push.example/x", "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}}, "not readable"),
     ({"endpoint": "https://push.example/x"}, "keys are missing"),
     ({"keys": {}}, "missing or too long"),
     ({"endpoint": "https://push.example/x", "expirationTime": "soon",
-      "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}}, "not a number"),
+      "keys": {"p256dh": A_POINT, "auth": "A" * 22}}, "not a number"),
     ([1, 2, 3], "not a push subscription"),
 ])
 def test_bad_subscriptions_are_a_clear_400(push_app, amina, body, words):
@@ -329,3 +333,79 @@ def test_a_failed_reminder_is_never_silent(push_app, amina, make_user, assign, m
     send_due()
     overview = push_app.test_client(user=coach).get("/coach").get_data(as_text=True)
     assert "a reminder did not reach the phone: call" in overview
+
+
+def test_one_batch_settles_each_device_and_notification_on_its_own(push_app, make_user, service, make_event):
+    """Mixed answers in one batch: a gone device is removed, a busy one counted, the rest sent."""
+    people = [make_user(Role.PARTICIPANT, locale=locale) for locale in ("nl", "ar", "ti")]
+    subscribers = {person.id: subscribe(push_app, person, service, f"p{person.id}") for person in people}
+    subscribe(push_app, people[0], service, "second-phone")
+    for person in people:
+        appointment(make_event, person, hours_ahead=0.75)
+    plan_window()
+    db.session.commit()
+    # Pushes leave in parallel, so the push service answers by device rather than by arrival order.
+    gone, busy = f"/push/p{people[1].id}", f"/push/p{people[2].id}"
+    service.answer_for(gone, 410)
+    service.answer_for(busy, 503, Retry_After="600")
+    tally = send_due()
+    assert (tally.sent, tally.unreachable, tally.retry) == (1, 1, 1)
+    assert sorted(request.path for request in service.received) == sorted(
+        [f"/push/p{people[0].id}", "/push/second-phone", gone, busy])
+    first = next(request for request in service.received if request.path == f"/push/p{people[0].id}")
+    assert subscribers[people[0].id].decrypt(first.body)["lang"] == "nl"
+    devices = {s.endpoint.rsplit("/", 1)[1]: s for s in db.session.scalars(select(PushSubscription))}
+    assert f"p{people[1].id}" not in devices
+    assert devices[f"p{people[2].id}"].failures == 1 and devices[f"p{people[0].id}"].last_success_at is not None
+    by_person = {n.user_id: n for n in outbox()}
+    assert by_person[people[0].id].status == NotificationStatus.SENT and by_person[people[0].id].attempts == 1
+    assert by_person[people[1].id].status == NotificationStatus.UNREACHABLE
+    assert by_person[people[2].id].status == NotificationStatus.PENDING
+    assert by_person[people[2].id].due_at > now_utc() + timedelta(seconds=590)
+    assert len(db.session.scalars(select(DeliveryAttempt)).all()) == 4
+
+
+def test_vapid_token_is_signed_once_per_push_service_and_renewed_within_the_hour(push_app, make_user, service,
+                                                                                   monkeypatch):
+    from webapp.notify import sender
+
+    clock = [1000.0]
+    monkeypatch.setattr(sender.time, "monotonic", lambda: clock[0])
+    sender._vapid_headers.clear()
+    endpoint = service.endpoint("a")
+    first = sender._vapid_header(endpoint)
+    assert sender._vapid_header(service.endpoint("b")) is first  # same push service, same token
+    claims = verify_vapid(first["Authorization"], public_key())
+    assert claims["exp"] - now_utc().timestamp() > 11 * 3600
+    clock[0] += sender.VAPID_RESIGN_AFTER + 1
+    assert sender._vapid_header(endpoint) is not first
+    assert verify_vapid(sender._vapid_header("https://fcm.googleapis.com/fcm/send/x")["Authorization"],
+                        public_key())["aud"] == "https://fcm.googleapis.com"
+
+
+def test_send_due_command_empties_the_outbox_beyond_one_batch(push_app, make_user, service, monkeypatch):
+    from webapp.notify import commands
+    from webapp.notify.planner import plan_test
+
+    monkeypatch.setattr(commands, "BATCH_SIZE", 2)
+    people = [make_user(Role.PARTICIPANT, locale="en") for _ in range(5)]
+    for person in people:
+        subscribe(push_app, person, service, f"p{person.id}")
+        plan_test(person)
+    db.session.commit()
+    output = push_app.test_cli_runner().invoke(args=["notify", "send-due"]).output
+    assert "'sent': 5" in output
+    assert len(service.received) == 5
+
+
+def test_a_device_whose_key_cannot_encrypt_is_removed_not_retried_forever(push_app, amina, service):
+    from webapp.notify.planner import plan_test
+
+    subscribe(push_app, amina, service)
+    device = db.session.scalars(select(PushSubscription)).one()
+    device.p256dh = "B" + "A" * 86  # written before keys were checked on the way in
+    plan_test(amina)
+    db.session.commit()
+    assert send_due().unreachable == 1
+    assert service.received == [] and db.session.scalars(select(PushSubscription)).all() == []
+    assert "unusable keys" in db.session.scalars(select(DeliveryAttempt)).one().error

@@ -5,6 +5,7 @@ import base64
 import binascii
 from urllib.parse import urlparse
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -51,8 +52,10 @@ def parse(body) -> dict:
     if not isinstance(keys, dict):
         raise InvalidSubscription(_("The keys are missing."))
     point = _decoded(keys.get("p256dh"), "p256dh", 65)
-    if point[0] != 4:
-        raise InvalidSubscription(_("The key %(name)s is not readable.", name="p256dh"))
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:  # not an uncompressed point on P-256: nothing could ever be encrypted for it
+        raise InvalidSubscription(_("The key %(name)s is not readable.", name="p256dh")) from None
     _decoded(keys.get("auth"), "auth", 16)
     return {"endpoint": endpoint, "p256dh": keys["p256dh"].rstrip("="), "auth": keys["auth"].rstrip("=")}
 

@@ -17,8 +17,9 @@ from ..schedule.models import Event
 from ..timeutil import IsoWeek, to_local
 from .models import Notification
 
-# Firefox on Android refuses payloads of more than about 3,070 bytes after encryption.
-MAX_PAYLOAD_BYTES = 3000
+# Firefox on Android refuses payloads of more than about 3,070 bytes after encryption, which
+# adds 103 bytes (an 86-byte header, a padding delimiter and a 16-byte tag).
+MAX_PAYLOAD_BYTES = 2900
 MAX_BODY_CHARS = 240
 
 
@@ -37,10 +38,31 @@ def _event_url(event: Event) -> str:
 
 def render(notification: Notification) -> dict:
     """Title, body, language and where a tap leads, in the recipient's own language."""
-    locale = notification.user.locale or DEFAULT_LOCALE
+    return render_all([notification])[notification.id]
+
+
+def render_all(notifications) -> dict[int, dict]:
+    """`render` for a batch: one request context for all, one locale switch per language."""
+    by_locale: dict[str, list[Notification]] = {}
+    for notification in notifications:
+        by_locale.setdefault(notification.user.locale or DEFAULT_LOCALE, []).append(notification)
+    payloads = {}
     # The worker has no request; a bare one makes url_for give paths relative to this site.
-    with current_app.test_request_context(), force_locale(locale):
-        title, body, url = _words(notification, locale)
+    with current_app.test_request_context():
+        for locale, group in by_locale.items():
+            with force_locale(locale):
+                # A group's reminder reads the same for everyone with the same language.
+                words: dict[tuple, tuple[str, str, str]] = {}
+                for notification in group:
+                    key = (notification.reason, notification.event_id, notification.message_id)
+                    if key not in words:
+                        words[key] = _words(notification, locale)
+                    payloads[notification.id] = _payload(notification, locale, words[key])
+    return payloads
+
+
+def _payload(notification: Notification, locale: str, words: tuple[str, str, str]) -> dict:
+    title, body, url = words
     payload = {"title": title, "body": body[:MAX_BODY_CHARS], "url": url, "tag": f"n{notification.id}",
                "lang": locale, "dir": text_direction(locale)}
     while len(json.dumps(payload).encode()) > MAX_PAYLOAD_BYTES:
