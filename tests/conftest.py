@@ -57,10 +57,32 @@ def base_config(database_url: str) -> dict:
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    yield from _own_postgresql_schema(os.environ["TEST_DATABASE_URL"])
+
+
+def _own_postgresql_schema(url: str):
+    """A schema of this run's own in the test database, dropped afterwards: two runs at once
+    (a developer and CI, or a benchmark) never drop each other's tables."""
+    import secrets
+
+    from sqlalchemy import create_engine
+
     from webapp.config import normalise_database_url
 
-    return normalise_database_url(os.environ["TEST_DATABASE_URL"])
+    url = normalise_database_url(url)
+    schema = f"test_{secrets.token_hex(4)}"
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        separator = "&" if "?" in url else "?"
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -68,10 +90,6 @@ def migrated(database_url):
     """Build the schema once per backend through the real migrations."""
     app = create_app(base_config(database_url))
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
         upgrade()
         db.engine.dispose()
     return database_url

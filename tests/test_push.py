@@ -409,3 +409,46 @@ def test_a_device_whose_key_cannot_encrypt_is_removed_not_retried_forever(push_a
     assert send_due().unreachable == 1
     assert service.received == [] and db.session.scalars(select(PushSubscription)).all() == []
     assert "unusable keys" in db.session.scalars(select(DeliveryAttempt)).one().error
+
+
+def _afternoon_appointment(make_event, person):
+    """Two days ahead at 14:00, and a planning moment the morning before: both reminders fit."""
+    day = today_local() + timedelta(days=2)
+    event = make_event(EventKind.COACH_APPOINTMENT, start=datetime.combine(day, time(14)), attendees=[person])
+    return event, local_to_utc(datetime.combine(day - timedelta(days=1), time(10)))
+
+
+def test_a_no_that_becomes_a_yes_brings_the_reminders_back(push_app, amina, make_event):
+    event, at = _afternoon_appointment(make_event, amina)
+    plan_window(at)
+    db.session.commit()
+    assert len(outbox(amina)) == 2
+    event.attendances[0].status = AttendanceStatus.DECLINED
+    replan_event(event, changed=False, at=at)
+    db.session.commit()
+    assert {n.status for n in outbox(amina)} == {NotificationStatus.CANCELLED}
+    event.attendances[0].status = AttendanceStatus.CONFIRMED
+    replan_event(event, changed=False, at=at)
+    db.session.commit()
+    assert sorted(n.reason for n in outbox(amina) if n.status == NotificationStatus.PENDING) == [
+        "day_before", "hour_before"]
+
+
+def test_switching_an_account_off_calls_off_its_reminders_and_on_brings_them_back(push_app, amina, make_user,
+                                                                                   assign, make_event):
+    coach = make_user(Role.COACH)
+    assign(coach, amina)
+    event, at = _afternoon_appointment(make_event, amina)
+    plan_window(at)
+    db.session.commit()
+    assert len(outbox(amina)) == 2
+    client = push_app.test_client(user=coach)
+    assert client.post(f"/coach/participants/{amina.id}/deactivate").status_code == 303
+    assert {n.status for n in outbox(amina)} == {NotificationStatus.CANCELLED}
+    plan_window(at)
+    db.session.commit()
+    assert {n.status for n in outbox(amina)} == {NotificationStatus.CANCELLED}
+    assert client.post(f"/coach/participants/{amina.id}/reactivate").status_code == 303
+    plan_window(at)
+    db.session.commit()
+    assert [n.status for n in outbox(amina)] == [NotificationStatus.PENDING] * 2

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..accounts.auth import role_required
 from ..accounts.models import BuddyMatch, Role
 from ..accounts.queries import get_participant_or_404
-from ..audit.services import history, record
+from ..audit.services import history
 from ..errors import render_error
 from ..extensions import db, htmx
 from ..schedule.models import Presence
@@ -18,7 +18,7 @@ from ..schedule.services import PresenceRefused, build_week, mark_presence
 from ..timeutil import IsoWeek, today_local
 from ..buddies.services import buddies as all_buddies
 from ..buddies.services import held_counts
-from .services import attendance_chart, caseload_overview
+from .services import attendance_chart, caseload_overview, switch_off, switch_on
 
 bp = Blueprint("caseload", __name__, url_prefix="/coach")
 
@@ -101,20 +101,14 @@ def presence(attendance_id: int):
 @bp.post("/participants/<int:participant_id>/deactivate")
 @role_required(Role.COACH)
 def deactivate(participant_id: int):
-    person = get_participant_or_404(participant_id, current_user)
-    if person.is_enabled:
-        person.is_enabled = False
-        record(current_user, person, "account.deactivated")
-        db.session.commit()
-    return redirect(url_for("caseload.participant", participant_id=person.id), 303)
+    switch_off(current_user, get_participant_or_404(participant_id, current_user))
+    db.session.commit()
+    return redirect(url_for("caseload.participant", participant_id=participant_id), 303)
 
 
 @bp.post("/participants/<int:participant_id>/reactivate")
 @role_required(Role.COACH)
 def reactivate(participant_id: int):
-    person = get_participant_or_404(participant_id, current_user)
-    if not person.is_enabled:
-        person.is_enabled = True
-        record(current_user, person, "account.reactivated")
-        db.session.commit()
-    return redirect(url_for("caseload.participant", participant_id=person.id), 303)
+    switch_on(current_user, get_participant_or_404(participant_id, current_user))
+    db.session.commit()
+    return redirect(url_for("caseload.participant", participant_id=participant_id), 303)

@@ -10,8 +10,10 @@ from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..accounts.queries import caseload, caseload_ids
+from ..audit.services import record
 from ..extensions import db
 from ..messages.models import Message, MessageRecipient
+from ..notify.planner import cancel_pending_for
 from ..notify.subscriptions import reach
 from ..schedule.models import (
     KINDS_ASKING_FOR_ANSWER,
@@ -128,3 +130,18 @@ def attendance_chart(participant: User, weeks: int = 12, at: datetime | None = N
         if week in grid[attendance.event.kind]:
             grid[attendance.event.kind][week][outcome] += 1
     return week_list, {kind: grid[kind] for kind in EventKind if kind in grid}
+
+
+def switch_off(coach: User, person: User) -> None:
+    """The account can no longer sign in, and nothing waiting in the outbox goes to it."""
+    if person.is_enabled:
+        person.is_enabled = False
+        cancel_pending_for(person.id)
+        record(coach, person, "account.deactivated")
+
+
+def switch_on(coach: User, person: User) -> None:
+    """The account signs in again; the planner's next sweep brings back its coming reminders."""
+    if not person.is_enabled:
+        person.is_enabled = True
+        record(coach, person, "account.reactivated")

@@ -53,19 +53,31 @@ def reminder_due(event: Event, reason: str) -> datetime:
     return after_quiet_hours(event.starts_at - timedelta(hours=1))
 
 
-def _insert_ignoring_duplicates(rows: list[dict]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING on both databases: two planners may race harmlessly."""
+def _insert_ignoring_duplicates(rows: list[dict], revive_cancelled: bool = False) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on both databases: two planners may race harmlessly.
+
+    With `revive_cancelled`, a reminder that was called off (a "no" that became a "yes", an
+    account switched off and on again) is planned again instead of staying cancelled.
+    """
     if not rows:
         return
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(Notification).values(rows).on_conflict_do_nothing(
-        index_elements=["user_id", "reason", "ref"]))
+    statement = insert(Notification).values(rows)
+    keys = ["user_id", "reason", "ref"]
+    if revive_cancelled:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={"status": statement.excluded.status, "due_at": statement.excluded.due_at},
+            where=Notification.status == NotificationStatus.CANCELLED)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    db.session.execute(statement)
 
 
 def _reminder_rows(event: Event, at: datetime) -> list[dict]:
     rows = []
     for attendance in event.attendances:
-        if attendance.status == AttendanceStatus.DECLINED or event.kind not in wanted_kinds(attendance.user):
+        if (attendance.status == AttendanceStatus.DECLINED or not attendance.user.is_enabled
+                or event.kind not in wanted_kinds(attendance.user)):
             continue
         for reason in REMINDERS:
             due = reminder_due(event, reason)
@@ -85,7 +97,7 @@ def plan_window(at: datetime | None = None) -> int:
         .options(selectinload(Event.attendances).selectinload(Attendance.user))
     ).all()
     rows = [row for event in events for row in _reminder_rows(event, at)]
-    _insert_ignoring_duplicates(rows)
+    _insert_ignoring_duplicates(rows, revive_cancelled=True)
     return len(rows)
 
 
@@ -97,14 +109,14 @@ def replan_event(event: Event, changed: bool = True, at: datetime | None = None)
         Notification.status == NotificationStatus.PENDING)).all()
     keep_for = {attendance.user_id for attendance in event.attendances
                 if not event.is_cancelled and attendance.status != AttendanceStatus.DECLINED
-                and event.kind in wanted_kinds(attendance.user)}
+                and attendance.user.is_enabled and event.kind in wanted_kinds(attendance.user)}
     for notification in pending:
         if notification.user_id not in keep_for:
             notification.status = NotificationStatus.CANCELLED
         else:
             notification.due_at = reminder_due(event, notification.reason)
     if event.starts_at <= at + SWEEP_AHEAD and not event.is_cancelled:
-        _insert_ignoring_duplicates(_reminder_rows(event, at))
+        _insert_ignoring_duplicates(_reminder_rows(event, at), revive_cancelled=True)
     if changed and at - timedelta(hours=1) < event.starts_at <= at + CHANGE_HORIZON:
         _plan_change(event, at)
 
@@ -139,6 +151,7 @@ def plan_test(user: User, at: datetime | None = None) -> None:
 
 
 def cancel_pending_for(user_id: int) -> None:
+    """Call off everything still waiting for this person (their account was switched off)."""
     db.session.execute(update(Notification).where(
         Notification.user_id == user_id, Notification.status == NotificationStatus.PENDING
     ).values(status=NotificationStatus.CANCELLED))

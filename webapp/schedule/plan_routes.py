@@ -59,17 +59,9 @@ def new_event():
         form.kind.data = EventKind.COACH_APPOINTMENT.value
         wanted = request.args.get("participant", type=int)
         form.people.data = [wanted] if wanted in {person.id for person in people} else []
-    overlaps = []
-    if form.validate_on_submit():
-        plan, chosen = _plan_from(form), _chosen(form, people)
-        overlaps = find_overlaps(plan, chosen)
-        if not overlaps or form.save_anyway.data:
-            plan_event(current_user, plan, chosen)
-            db.session.commit()
-            flash(_("Saved. It is in the week of everyone you chose."), "info")
-            return redirect(_back_to(chosen), 303)
-    status = 400 if form.is_submitted() else 200
-    return render_template("schedule/plan.html", form=form, overlaps=overlaps, event=None), status
+    return _save_unless_overlapping(
+        form, None, lambda: _chosen(form, people), lambda plan, chosen: plan_event(current_user, plan, chosen),
+        _("Saved. It is in the week of everyone you chose."))
 
 
 @bp.post("/coach/events/overlaps")
@@ -107,14 +99,23 @@ def edit_event(event_id: int):
         form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
     form.people.data = [person.id for person in people]
     form.repeat.data = "once"
+    return _save_unless_overlapping(
+        form, event, lambda: people,
+        lambda plan, _people: change_event(current_user, event, plan, following=form.scope.data == "following"),
+        _("Saved. The change is in the week of everyone concerned."), ignore=_same_series_ids(event))
+
+
+def _save_unless_overlapping(form: PlanForm, event, people_of, save, saved: str, ignore: set[int] = frozenset()):
+    """Planning and changing alike: check the form, warn about overlaps unless the coach chose
+    "save anyway", then save and go back; otherwise the form again with what was typed (400 once sent)."""
     overlaps = []
     if form.validate_on_submit():
-        plan = _plan_from(form)
-        overlaps = find_overlaps(plan, people, _same_series_ids(event))
+        plan, people = _plan_from(form), people_of()
+        overlaps = find_overlaps(plan, people, ignore)
         if not overlaps or form.save_anyway.data:
-            change_event(current_user, event, plan, following=form.scope.data == "following")
+            save(plan, people)
             db.session.commit()
-            flash(_("Saved. The change is in the week of everyone concerned."), "info")
+            flash(saved, "info")
             return redirect(_back_to(people), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("schedule/plan.html", form=form, overlaps=overlaps, event=event), status
