@@ -18,10 +18,11 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import errors, formatting
+    from . import errors, formatting, static_files
 
     errors.register(app)
     formatting.register(app)
+    static_files.register(app)
 
     from .demo import commands as demo_commands
     from .schedule import commands as schedule_commands
@@ -38,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .i18n import select_locale
 
     from . import models  # noqa: F401  (all tables known before anything queries)
@@ -49,6 +50,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     htmx.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 
@@ -71,6 +73,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
     from .buddies.routes import bp as buddies_bp
+    from .calendar_feed.routes import bp as calendar_feed_bp
     from .caseload.routes import bp as caseload_bp
     from .messages.routes import bp as messages_bp
     from .notify.routes import bp as notify_bp
@@ -80,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(buddies_bp)
+    app.register_blueprint(calendar_feed_bp)
     app.register_blueprint(caseload_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(notify_bp)

@@ -56,6 +56,12 @@ def build_config(instance_path: Path, overrides: dict) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Brotli where the phone takes it, else gzip; zstd is left out (few phones' browsers had it).
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "application/manifest+json", "image/svg+xml", "text/calendar"],
+        "COMPRESS_MIN_SIZE": 256,
+        "COMPRESS_BR_LEVEL": 5,
         "RATELIMIT_HEADERS_ENABLED": True,
         "ACTIVATION_VALID_DAYS": 7,
         "LOGIN_LOCK_AFTER": 5,

@@ -28,6 +28,7 @@ from webapp.accounts.services import (
     create_participant,
     hash_secret,
     issue_activation_token,
+    normalise_phone,
 )
 from webapp.demo.seed import DEMO_PIN, DEMO_STAFF_PASSWORD, SeedResult, seed_demo
 from webapp.extensions import db
@@ -38,7 +39,7 @@ from webapp.schedule.models import (
     EventKind,
     Location,
 )
-from webapp.timeutil import IsoWeek, local_to_utc, today_local
+from webapp.timeutil import IsoWeek, local_to_utc, now_utc, today_local
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -154,6 +155,29 @@ def participant_world(live_app) -> ParticipantWorld:
         )
         db.session.remove()
     return world
+
+
+OFFLINE_READER_PHONE, OFFLINE_READER_PIN = "0612399001", "730514"
+
+
+@pytest.fixture(scope="session")
+def reader(live_app):
+    """A participant with a PIN, a class this week and an appointment next week."""
+    with live_app.app_context():
+        person = User(role=Role.PARTICIPANT, display_name="Yonas", phone=normalise_phone(OFFLINE_READER_PHONE),
+                      locale="ti", secret_hash=hash_secret(OFFLINE_READER_PIN), activated_at=now_utc())
+        db.session.add(person)
+        db.session.flush()
+        this_week = IsoWeek.containing(today_local())
+        for day, kind, title in ((this_week.monday, EventKind.LANGUAGE_CLASS, "Taalles B1"),
+                                 (this_week.shifted(1).monday + timedelta(days=2), EventKind.WORK, "Werkplek")):
+            start = local_to_utc(datetime.combine(day, time(9, 0)))
+            event = Event(kind=kind, title=title, starts_at=start, ends_at=start + timedelta(hours=2))
+            event.attendances = [Attendance(user_id=person.id, status=AttendanceStatus.CONFIRMED)]
+            db.session.add(event)
+        db.session.commit()
+        db.session.remove()
+    return this_week
 
 
 @pytest.fixture(scope="session")

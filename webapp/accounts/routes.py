@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
+from ..calendar_feed.services import settings_context as calendar_feed_context
 from ..audit.services import record
 from ..errors import render_error
 from ..notify.keys import public_key
@@ -126,7 +127,10 @@ def login_staff():
 @login_required
 def logout():
     logout_user()
-    return redirect(url_for("accounts.login"))
+    response = redirect(url_for("accounts.login"))
+    # The browser's HTTP cache goes too; the saved pages are emptied by the sign-in page's script.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 ACTIVATION_PROBLEMS = {
@@ -175,7 +179,8 @@ def language():
 def settings():
     form = DutchWordsForm(show_dutch_words=shows_dutch_words(current_user, select_locale()))
     return render_template("accounts/settings.html", form=form, devices=devices_of(current_user),
-                           reminder_kinds=wanted_kinds(current_user), vapid_key=public_key())
+                           reminder_kinds=wanted_kinds(current_user), vapid_key=public_key(),
+                           **calendar_feed_context(current_user))
 
 
 @bp.post("/settings/dutch-words")

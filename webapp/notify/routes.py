@@ -1,5 +1,8 @@
-"""Push devices, reminder choices, the test reminder, and the service worker."""
+"""Push devices, reminder choices, the test reminder, the service worker and its offline page."""
 from __future__ import annotations
+
+import hashlib
+import json
 
 from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
@@ -10,6 +13,7 @@ from sqlalchemy import select
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES
 from ..schedule.models import EventKind
+from ..static_files import asset_url
 from . import planner, subscriptions
 from .models import PushSubscription
 from .sender import send_due
@@ -83,15 +87,32 @@ def save_reminder_kinds():
     return redirect(url_for("accounts.settings"), 303)
 
 
+# Pages kept for reading without signal; coach and admin pages are not (shared office computers).
+PERSONAL_PAGES = ("/week", "/messages", "/settings", "/buddy", "/install")
+PRECACHED_FILES = ("css/app.css", "vendor/htmx.min.js", "js/app.js", "js/push.js")
+
+
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, with its few own words in every language (the texts of reminders come from the server)."""
+    """The service worker: its version is the hash of what it caches and of its own code."""
     fallback = {}
     for locale in LANGUAGES:
         with force_locale(locale):
             fallback[locale] = {"title": "Mijn Week", "body": _("You have a new reminder. Open Mijn Week to see it.")}
-    response = make_response(render_template("notify/sw.js", fallback=fallback))
+    precache = [asset_url(name) for name in PRECACHED_FILES] + [
+        url_for("pwa.icon", size=192), url_for("pwa.badge")]
+    source = current_app.jinja_env.loader.get_source(current_app.jinja_env, "notify/sw.js")[0]
+    version = hashlib.sha256(json.dumps([precache, fallback, source]).encode()).hexdigest()[:12]
+    response = make_response(render_template(
+        "notify/sw.js", fallback=fallback, precache=precache, version=version,
+        offline_url=url_for("notify.offline"), personal_prefixes=PERSONAL_PAGES))
     response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = "/"
     response.cache_control.no_cache = True
     return response
+
+
+@bp.get("/offline")
+def offline():
+    """What the service worker shows for a page it never saved, when there is no signal."""
+    return render_template("notify/offline.html")
