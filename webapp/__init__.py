@@ -18,11 +18,12 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import errors, formatting, static_files
+    from . import errors, formatting, security, static_files
 
     errors.register(app)
     formatting.register(app)
     static_files.register(app)
+    security.register(app)
 
     from .demo import commands as demo_commands
     from .schedule import commands as schedule_commands
