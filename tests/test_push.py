@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from webapp.accounts.models import Role
@@ -32,6 +33,15 @@ def app(make_app, tmp_path):
 @pytest.fixture
 def push_app(app):
     return app
+
+
+@pytest.fixture(autouse=True)
+def daytime():
+    """Tomorrow at 12:00 in Amsterdam, with the clock running: the planner holds reminders and
+    messages in the quiet hours (21:30-07:30), so these tests must not depend on when they run."""
+    noon = local_to_utc(datetime.combine(today_local() + timedelta(days=1), time(12)))
+    with time_machine.travel(noon, tick=True):
+        yield noon
 
 
 @pytest.fixture
