@@ -46,7 +46,12 @@ test: setup
 
 # Benchmarks print their figures and fail when a budget is missed (see bench/README.md).
 bench: setup
-	$(BIN)/python -m bench.push_fanout
+	@status=0; \
+	for benchmark in push_fanout page_weight queries_per_page server_cost; do \
+	  echo "== bench.$$benchmark"; \
+	  $(BIN)/python -m bench.$$benchmark || status=1; \
+	done; \
+	exit $$status
 
 # Extract every wrapped string, merge it into the catalogs, compile them.
 translations: $(VENV)/.installed
