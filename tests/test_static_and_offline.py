@@ -70,3 +70,16 @@ def test_offline_page_and_sign_out_clears_the_browser_cache(app, make_user, logi
     assert client.get("/offline").status_code == 200
     response = client.post("/logout")
     assert response.headers["Clear-Site-Data"] == '"cache"'
+
+
+def test_scripts_go_out_brotli_or_gzip_and_without_page_only_headers(app, client):
+    from webapp.static_files import asset_url
+
+    with app.test_request_context():
+        script = asset_url("vendor/htmx.min.js")
+    with_brotli = client.get(script, headers={"Accept-Encoding": "br, gzip"})
+    assert with_brotli.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(with_brotli.data).startswith(b"var htmx") or b"htmx" in brotli.decompress(
+        with_brotli.data)[:200]
+    assert client.get(script, headers={"Accept-Encoding": "gzip"}).headers["Content-Encoding"] == "gzip"
+    assert "Content-Security-Policy" not in with_brotli.headers

@@ -54,7 +54,7 @@ def test_the_week_opens_without_signal_and_sign_out_forgets_it(context, reader):
     _sign_in(page)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now the service worker controls the page, and it keeps what it shows
-    _wait_for_saved(page, {"/week", f"/week/{this_week}", f"/week/{this_week.shifted(1)}", "/offline"})
+    _wait_for_saved(page, {"/week", f"/week/{this_week.shifted(1)}"})
     expect(page.locator("#offline-notice")).to_be_hidden()
 
     context.set_offline(True)

@@ -6,6 +6,9 @@
   "use strict";
   var body = document.body;
   var signedIn = body.dataset.signedIn === "true";
+  // The page as the server sent it, before any script changed it: kept for reading offline
+  // without downloading it a second time.
+  var pristine = "<!doctype html>\n" + document.documentElement.outerHTML;
 
   function byId(id) { return document.getElementById(id); }
   function showProblem(kind) {
@@ -60,7 +63,10 @@
       var keep = document.querySelector("[data-save-for-offline]");
       var worker = registration.active || registration.waiting || registration.installing;
       if (keep && !since && worker) {
-        worker.postMessage({ type: "save-pages", urls: keep.dataset.saveForOffline.split(" ") });
+        // A page the worker did not serve (the very first one) is handed over as it is.
+        var shown = navigator.serviceWorker.controller ? null : pristine;
+        worker.postMessage({ type: "save-pages", urls: keep.dataset.saveForOffline.split(" "),
+                             page: location.pathname, html: shown });
       }
       function offer(waiting) {
         var prompt = byId("update-ready");

@@ -38,8 +38,9 @@ function isPersonalPage(url) {
 }
 
 async function savePage(url, response) {
-  // Only a page that really is the one asked for: not a redirect to the sign-in page.
-  if (!response.ok || response.redirected || response.type !== "basic") return;
+  // Only a page that really is the one asked for: not a redirect to the sign-in page, nothing
+  // from elsewhere ("default" is a page handed over by the page itself).
+  if (!response.ok || response.redirected || !["basic", "default"].includes(response.type)) return;
   const headers = new Headers(response.headers);
   headers.set("X-Saved-At", new Date().toISOString());
   const body = await response.clone().arrayBuffer();
@@ -102,15 +103,19 @@ self.addEventListener("message", (event) => {
   if (data.type === "refresh") {
     self.skipWaiting();
   } else if (data.type === "save-pages" && Array.isArray(data.urls)) {
-    // The page asks to keep these too (next week, the offline page), while there is signal.
-    event.waitUntil(Promise.all(data.urls.map(async (path) => {
+    // The page asks to keep these too (next week), while there is signal; a page shown before
+    // this worker took over comes with its own HTML.
+    const shown = new URL(String(data.page || ""), self.location.origin);
+    const kept = typeof data.html === "string" && isPersonalPage(shown) ? savePage(shown.href, new Response(
+      data.html, { headers: { "Content-Type": "text/html; charset=utf-8" } })) : Promise.resolve();
+    event.waitUntil(Promise.all([kept].concat(data.urls.map(async (path) => {
       const url = new URL(path, self.location.origin);
       if (url.origin !== self.location.origin) return;
       try {
         const response = await fetch(url.href, { credentials: "same-origin" });
         if (url.pathname === OFFLINE_URL || isPersonalPage(url)) await savePage(url.href, response);
       } catch (error) { /* no signal now: next time */ }
-    })));
+    }))));
   }
 });
 
