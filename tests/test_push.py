@@ -462,3 +462,20 @@ def test_switching_an_account_off_calls_off_its_reminders_and_on_brings_them_bac
     plan_window(at)
     db.session.commit()
     assert [n.status for n in outbox(amina)] == [NotificationStatus.PENDING] * 2
+
+
+def test_finished_notifications_are_forgotten_after_90_days(push_app, amina, service):
+    from webapp.notify.planner import plan_test
+    from webapp.notify.retention import forget_old_notifications
+
+    subscribe(push_app, amina, service)
+    long_ago = now_utc() - timedelta(days=91)
+    plan_test(amina, at=long_ago)
+    plan_test(amina, at=now_utc() - timedelta(days=89))
+    db.session.commit()
+    assert send_due().sent == 2
+    assert len(db.session.scalars(select(DeliveryAttempt)).all()) == 2
+    assert forget_old_notifications() == 1
+    db.session.commit()
+    assert [n.due_at > long_ago for n in outbox(amina)] == [True]
+    assert len(db.session.scalars(select(DeliveryAttempt)).all()) == 1

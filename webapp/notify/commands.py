@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from ..extensions import db
 from .keys import public_key
 from .planner import plan_window
+from .retention import forget_old_notifications
 from .sender import send_due
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ def keys():
 
 
 def one_pass() -> dict:
-    """Plan the coming reminders, then send one batch of what is due."""
+    """Forget what is older than 90 days, plan the coming reminders, then send one batch of what is due."""
+    forget_old_notifications()
     plan_window()
     db.session.commit()
     tally = send_due(limit=BATCH_SIZE)
