@@ -238,3 +238,15 @@ def test_next_only_stays_on_the_site(client, make_user):
     make_user(Role.PARTICIPANT, phone="+31612345001")
     response = client.post("/login?next=https://evil.example/", data={"phone": "0612345001", "pin": TEST_PIN})
     assert response.headers["Location"] == "/week"
+
+
+def test_sign_out_everywhere_ends_the_other_sessions_too(app, make_user):
+    from webapp.accounts.models import Role as Roles
+
+    person = make_user(Roles.PARTICIPANT)
+    phone, laptop = app.test_client(user=person), app.test_client(user=person)
+    assert phone.get("/settings").status_code == 200 and laptop.get("/settings").status_code == 200
+    response = phone.post("/logout/everywhere")
+    assert response.status_code == 302 and response.headers["Clear-Site-Data"] == '"cache"'
+    assert laptop.get("/settings").status_code == 302  # its cookie no longer matches: to the sign-in page
+    assert phone.get("/settings").status_code == 302

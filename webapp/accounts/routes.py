@@ -31,6 +31,7 @@ from .services import (
     SignInResult,
     complete_activation,
     create_participant,
+    end_every_session,
     find_usable_activation,
     issue_activation_token,
     sign_in_participant,
@@ -129,6 +130,19 @@ def logout():
     logout_user()
     response = redirect(url_for("accounts.login"))
     # The browser's HTTP cache goes too; the saved pages are emptied by the sign-in page's script.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    end_every_session(current_user)
+    record(current_user, current_user, "account.signed_out_everywhere")
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out on every phone and computer."), "info")
+    response = redirect(url_for("accounts.login"))
     response.headers["Clear-Site-Data"] = '"cache"'
     return response
 

@@ -160,6 +160,11 @@ def complete_activation(activation: ActivationToken, secret: str, locale: str, a
     return user
 
 
+def end_every_session(user: User) -> None:
+    """Sign the person out on every phone and computer: their login cookies stop matching."""
+    user.session_nonce = new_session_nonce()
+
+
 def create_participant(coach: User, display_name: str, phone: str, locale: str) -> User:
     """Create a participant in the coach's caseload (not yet activated)."""
     participant = User(

@@ -28,6 +28,8 @@ def describe_change(entry: AuditEntry) -> str:
         return _("switched the account off")
     if entry.action == "account.reactivated":
         return _("switched the account on again")
+    if entry.action == "account.signed_out_everywhere":
+        return _("signed out on every phone and computer")
     if entry.action == "account.created":
         return _("created the account")
     if entry.action == "activation.issued":
