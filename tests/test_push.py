@@ -479,3 +479,19 @@ def test_finished_notifications_are_forgotten_after_90_days(push_app, amina, ser
     db.session.commit()
     assert [n.due_at > long_ago for n in outbox(amina)] == [True]
     assert len(db.session.scalars(select(DeliveryAttempt)).all()) == 1
+
+
+def test_a_switched_off_account_gets_no_change_or_message_notifications(push_app, amina, make_user, assign,
+                                                                         make_event):
+    coach = make_user(Role.COACH)
+    assign(coach, amina)
+    event = appointment(make_event, amina, hours_ahead=3)
+    coach_client = push_app.test_client(user=coach)
+    assert coach_client.post(f"/coach/participants/{amina.id}/deactivate").status_code == 303
+    event.starts_at += timedelta(hours=1)
+    event.ends_at += timedelta(hours=1)
+    replan_event(event)
+    coach_client.post("/coach/messages/new", data={
+        "recipients": [amina.id], "template_key": "please_call_me", "event_id": 0, "body": ""})
+    db.session.commit()
+    assert [n for n in outbox(amina) if n.status == NotificationStatus.PENDING] == []

@@ -128,7 +128,8 @@ def _plan_change(event: Event, at: datetime) -> None:
     _insert_ignoring_duplicates([
         {"user_id": attendance.user_id, "reason": "changed", "ref": version, "event_id": event.id, "due_at": due,
          "status": NotificationStatus.PENDING, "attempts": 0, "last_error": "", "created_at": at}
-        for attendance in event.attendances if attendance.status != AttendanceStatus.DECLINED or event.is_cancelled
+        for attendance in event.attendances
+        if attendance.user.is_enabled and (attendance.status != AttendanceStatus.DECLINED or event.is_cancelled)
     ])
 
 
@@ -138,7 +139,7 @@ def plan_message(message, at: datetime | None = None) -> None:
         {"user_id": recipient.recipient_id, "reason": "message", "ref": str(message.id), "message_id": message.id,
          "due_at": after_quiet_hours(at), "status": NotificationStatus.PENDING, "attempts": 0, "last_error": "",
          "created_at": at}
-        for recipient in message.recipients
+        for recipient in message.recipients if recipient.recipient.is_enabled
     ])
 
 

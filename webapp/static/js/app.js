@@ -53,9 +53,17 @@
     notice.hidden = false;
   }
 
-  if ("caches" in window && !signedIn) {
-    // Signed out (or never signed in): no personal page stays on this phone.
-    caches.delete("pages");
+  if (!signedIn) {
+    // Signed out (or never signed in): no personal page stays on this phone, and the previous
+    // person's reminders stop coming to it (their push service then tells the server it is gone).
+    if ("caches" in window) caches.delete("pages");
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.getRegistration().then(function (registration) {
+        return registration && registration.pushManager && registration.pushManager.getSubscription();
+      }).then(function (subscription) {
+        if (subscription) return subscription.unsubscribe();
+      }).catch(function () { /* nothing to stop */ });
+    }
   }
 
   if (signedIn && "serviceWorker" in navigator) {

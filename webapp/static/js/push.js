@@ -30,6 +30,13 @@
     if (!("PushManager" in window) || Notification.permission !== "granted") return;
     return registration.pushManager.getSubscription().then(function (subscription) {
       if (subscription) return post(subscription);
+      // Allowed before, but signing out ended this phone's subscription: on the settings page
+      // (where the week's "reminders do not reach your phone" leads), make a new one quietly.
+      var setup = document.getElementById("push-setup");
+      var key = setup && setup.dataset.key;
+      if (!key) return;
+      return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) })
+        .then(post);
     });
   }).catch(function () { /* offline or not allowed: the settings page says so */ });
 
