@@ -17,26 +17,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import multiprocessing
 import os
 import random
-import secrets
 import sys
-import tempfile
 import threading
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
-from flask_migrate import upgrade
 from pywebpush import WebPusher
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 
+from bench.support import build_app, temporary_database
 from tests.push_service import PushService, Subscriber
-from webapp import create_app
 from webapp.accounts.models import Role, User
-from webapp.config import normalise_database_url
 from webapp.extensions import db
 from webapp.notify.commands import prepare_worker_process
 from webapp.notify.keys import subject, vapid
@@ -220,52 +213,12 @@ class Progress:
             self._show()
 
 
-@contextmanager
-def temporary_database(database_url: str | None):
-    """Yields (SQLAlchemy URL, engine options, description); everything is removed afterwards."""
-    if not database_url:
-        with tempfile.TemporaryDirectory(prefix="push-fanout-") as directory:
-            yield f"sqlite:///{Path(directory) / 'bench.db'}", {}, "SQLite (temporary file)", Path(directory)
-        return
-    url = normalise_database_url(database_url)
-    if not url.startswith("postgresql"):
-        raise SystemExit("--database-url must be a PostgreSQL URL")
-    schema = f"bench_{secrets.token_hex(4)}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        with tempfile.TemporaryDirectory(prefix="push-fanout-") as directory:
-            options = {"pool_pre_ping": True, "connect_args": {"options": f"-csearch_path={schema}"}}
-            yield url, options, f"PostgreSQL (temporary schema {schema})", Path(directory)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def build_app(url: str, engine_options: dict, instance: Path):
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "push-fanout-bench",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "RATELIMIT_ENABLED": False,
-        "REMINDER_WORKER": "off",
-        "PUSH_ALLOW_HTTP_LOCALHOST": True,
-        "VAPID_PRIVATE_KEY": None,
-        "VAPID_SUBJECT": "mailto:bench@mijnweek.example",
-    }
-    if engine_options:
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
-    app = create_app(settings)
-    app.instance_path = str(instance)  # the VAPID key is generated here
+def build_push_app(database):
+    """The real app on `database` (support.build_app), taking the local push service's http:// endpoints."""
+    app = build_app(database, TESTING=True, PUSH_ALLOW_HTTP_LOCALHOST=True,
+                    VAPID_SUBJECT="mailto:bench@mijnweek.example")
     with app.app_context():
-        logging.disable(logging.INFO)  # alembic's "Running upgrade ..." lines
-        try:
-            upgrade()
-        finally:
-            logging.disable(logging.NOTSET)
-        vapid()
+        vapid()  # generated into the temporary instance folder before the clock starts
         db.session.remove()
     return app
 
@@ -418,13 +371,13 @@ def main(argv=None) -> int:
     latency = args.latency_ms / 1000
     service = LocalPushService(latency) if args.in_process else ChildPushService(latency)
     try:
-        with temporary_database(args.database_url) as (url, engine_options, described, directory):
+        with temporary_database(args.database_url, prefix="push-fanout") as database:
             print(f"Push fan-out: {args.count:,} due notifications, {args.workers} worker thread(s), "
-                  f"send_due(limit={args.limit}), {described}, push service "
+                  f"send_due(limit={args.limit}), {database.described}, push service "
                   f"{'in this process' if args.in_process else 'in a child process'}"
                   f"{f' answering after {args.latency_ms:g} ms' if latency else ''}, {os.cpu_count()} CPUs",
                   file=sys.stderr)
-            app = build_app(url, engine_options, directory / "instance")
+            app = build_push_app(database)
             started = time.perf_counter()
             subscribers = seed(app, service, args.count)
             print(f"  seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)

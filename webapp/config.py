@@ -69,7 +69,6 @@ def build_config(instance_path: Path, overrides: dict) -> dict:
         "LOGIN_LOCK_AFTER": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "SERIES_HORIZON_DAYS": 56,
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
         # "in-process" runs the reminder worker as a thread of the web process (make run);
         # several web processes should leave it off and run `flask notify worker` instead.
         "REMINDER_WORKER": env.get("REMINDER_WORKER", "off"),

@@ -49,7 +49,8 @@
     if (saved.toDateString() !== today.toDateString()) {
       time = two(saved.getDate()) + "-" + two(saved.getMonth() + 1) + " " + time;
     }
-    notice.textContent = notice.dataset.template.replace("__TIME__", time);
+    // Isolated left-to-right, so "21:05" stays whole inside Arabic text (like bdi on the server).
+    notice.textContent = notice.dataset.template.replace("__TIME__", "\u2066" + time + "\u2069");
     notice.hidden = false;
   }
 
