@@ -47,7 +47,7 @@ test: setup
 # Benchmarks print their figures and fail when a budget is missed (see bench/README.md).
 bench: setup
 	@status=0; \
-	for benchmark in push_fanout page_weight queries_per_page server_cost; do \
+	for benchmark in push_fanout page_weight queries_per_page server_cost load_test; do \
 	  echo "== bench.$$benchmark"; \
 	  $(BIN)/python -m bench.$$benchmark || status=1; \
 	done; \

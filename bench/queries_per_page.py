@@ -11,6 +11,9 @@ signs in (Flask-Login's test client) and opens GET /week and the week swap (GET 
 week> with HX-Request: true); every statement the engine sends is counted with SQLAlchemy's
 `before_cursor_execute` event, on the second request (the first may extend recurring series).
 Then the database grows to 10,000 participants and the same requests are counted again.
+The week-page cache (webapp/schedule/week_cache.py) is switched off here: what is counted is
+the work of rendering a week, which a repeat served from the cache skips (it sends one
+statement, loading the signed-in person).
 
 Also counted, as information without a budget: the coach's overview (/coach) with a caseload
 of 5 and of 80.
@@ -211,7 +214,7 @@ def main(argv=None) -> int:
     coach_results: dict[tuple[int, int], Count] = {}
     with temporary_database(args.database_url, prefix="queries-per-page") as database:
         print(f"Queries per page on {database.described}", file=sys.stderr)
-        app = build_app(database)
+        app = build_app(database, WEEK_PAGE_CACHE=False)
         with app.app_context():
             counter = StatementCounter(db.engine)
         subjects: dict[int, int] = {}

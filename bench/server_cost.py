@@ -35,9 +35,6 @@ import argparse
 import multiprocessing
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -48,94 +45,22 @@ from pathlib import Path
 from .support import (
     BROWSER_ENCODINGS,
     DEFAULT_POSTGRESQL,
+    PING,
     Client,
     Database,
     build_app,
+    cpu_seconds,
+    gunicorn,
     load_average,
     sign_in_participant,
     temporary_database,
     with_search_path,
+    worker_pids,
 )
 
 MAX_RATIO = 3.0
 MAX_GROWTH = 1.5
-ROOT = Path(__file__).resolve().parent.parent
-PING = "/bench/ping"
 WEEK = "/week"
-
-
-# -- the server ------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(url: str, workers: int, threads: int):
-    """gunicorn with the bench WSGI module on a free port; yields (port, master pid). Stopped afterwards."""
-    port = free_port()
-    binary = Path(sys.executable).parent / "gunicorn"
-    command = [str(binary), "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "5",
-               "bench.wsgi_bench:app"]
-    environment = os.environ | {"DATABASE_URL": url, "SECRET_KEY": "mijnweek-bench-server-cost",
-                                "REMINDER_WORKER": "off", "MIJNWEEK_ENV": "development"}
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn stopped at start (exit {process.returncode})")
-            try:
-                probe = Client("127.0.0.1", port, timeout=5)
-                ready = probe.get(PING).status == 200
-                probe.close()
-                if ready and len(worker_pids(process.pid)) >= workers:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not answer within 90 s")
-            time.sleep(0.3)
-        yield port, process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def worker_pids(master: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:
-            pids.append(int(entry))
-    return pids
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of these processes (all their threads), in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 # -- signing in ------------------------------------------------------------------------------------------

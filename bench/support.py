@@ -1,5 +1,5 @@
 """What the page benchmarks share: a throw-away database, the app on it, a progress bar,
-counting SQL statements, and the machine's load.
+counting SQL statements, the machine's load, a small HTTP client, and gunicorn with its CPU time.
 
 Only for bench/: nothing in webapp/ imports this.
 """
@@ -284,3 +284,88 @@ def sign_in_participant(client: Client, phone: str, pin: str) -> Reply:
     if reply.status not in (302, 303):
         raise RuntimeError(f"signing in {phone} answered {reply.status}, not a redirect to the week")
     return reply
+
+
+# -- gunicorn with the bench WSGI module, and the CPU its processes use ----------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+PING = "/bench/ping"  # the route bench/wsgi_bench.py adds: answers "ok"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str, workers: int, threads: int, environment: dict | None = None, log=None):
+    """gunicorn (gthread) with `bench.wsgi_bench:app` on a free port; yields (port, master pid), stopped
+    afterwards. `environment` adds variables; `log` (an open file) takes gunicorn's and the app's stderr."""
+    import signal
+    import subprocess
+
+    port = free_port()
+    binary = Path(sys.executable).parent / "gunicorn"
+    command = [str(binary), "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "5",
+               "bench.wsgi_bench:app"]
+    settings = os.environ | {"DATABASE_URL": url, "SECRET_KEY": "mijnweek-bench-server-cost",
+                             "REMINDER_WORKER": "off", "MIJNWEEK_ENV": "development"} | (environment or {})
+    process = subprocess.Popen(command, cwd=ROOT, env=settings, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped at start (exit {process.returncode})")
+            try:
+                probe = Client("127.0.0.1", port, timeout=5)
+                ready = probe.get(PING).status == 200
+                probe.close()
+                if ready and len(worker_pids(process.pid)) >= workers:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not answer within 90 s")
+            time.sleep(0.3)
+        yield port, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def worker_pids(master: int) -> list[int]:
+    """The processes whose parent is `master` (gunicorn's workers)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(entry))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (all their threads), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks

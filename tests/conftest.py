@@ -14,7 +14,13 @@ from webapp import create_app
 from webapp.accounts.models import CoachAssignment, Role, User
 from webapp.accounts.services import hash_secret
 from webapp.extensions import db
-from webapp.schedule.models import Attendance, AttendanceStatus, Event, EventKind, Location
+from webapp.schedule.models import (
+    Attendance,
+    AttendanceStatus,
+    Event,
+    EventKind,
+    Location,
+)
 from webapp.timeutil import local_to_utc
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -40,6 +46,7 @@ class TestClient(FlaskLoginClient):
         if g:
             g.pop("_flask_babel", None)
             g.pop("_login_user", None)
+            g.pop("csrf_token", None)  # Flask-WTF keeps the session's form token here
         return super().open(*args, **kwargs)
 
 

@@ -16,7 +16,7 @@ from webapp.timeutil import IsoWeek, today_local
 # Routes that are not pages a person reads (redirects, files, sign-out).
 NOT_PAGES = {"static", "accounts.index", "pwa.manifest", "messages.badge", "buddies.busy", "pwa.icon",
              "pwa.maskable_icon", "pwa.badge", "notify.service_worker", "hashed_static",
-             "calendar_feed.feed"}
+             "calendar_feed.feed", "privacy.my_data_download"}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from webapp.accounts.models import ActivationToken, CoachAssignment, Role, User
-from webapp.accounts.services import issue_activation_token, normalise_phone, sign_in_participant
+from webapp.accounts.services import (
+    issue_activation_token,
+    normalise_phone,
+    sign_in_participant,
+)
 from webapp.extensions import db
 from webapp.timeutil import now_utc
 

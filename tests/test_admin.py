@@ -47,6 +47,11 @@ def test_new_coach_signs_up_with_a_link_and_a_password(admin, login_as, app):
     assert "Choose your password" in form and "noor@example.org" in form
     short = visitor.post(f"/activate/{token}", data={"password": "short", "password_again": "short"})
     assert short.status_code == 400 and "at least 10 characters" in short.get_data(as_text=True)
+    for common in ("password123", "Qwertyuiop", "1234567890"):
+        refused = visitor.post(f"/activate/{token}", data={"password": common, "password_again": common})
+        assert refused.status_code == 400 and "easy to guess" in refused.get_data(as_text=True), common
+    own_address = visitor.post(f"/activate/{token}", data={"password": "Noor@example.org", "password_again": "Noor@example.org"})
+    assert own_address.status_code == 400 and "e-mail address as your password" in own_address.get_data(as_text=True)
     done = visitor.post(f"/activate/{token}", data={"password": "een lang wachtwoord", "password_again": "een lang wachtwoord"})
     assert done.status_code == 302 and done.headers["Location"] == "/coach"
     assert sign_in_staff("noor@example.org", "een lang wachtwoord").result == "ok"

@@ -7,7 +7,12 @@ import pytest
 
 from webapp.accounts.models import Role
 from webapp.extensions import db
-from webapp.schedule.models import Attendance, AttendanceStatus, DeclineReason, EventKind
+from webapp.schedule.models import (
+    Attendance,
+    AttendanceStatus,
+    DeclineReason,
+    EventKind,
+)
 from webapp.timeutil import now_utc, to_local
 
 

@@ -9,7 +9,13 @@ from sqlalchemy import select
 from webapp.accounts.models import Role
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
-from webapp.schedule.models import AttendanceStatus, DeclineReason, Event, EventKind, Presence
+from webapp.schedule.models import (
+    AttendanceStatus,
+    DeclineReason,
+    Event,
+    EventKind,
+    Presence,
+)
 from webapp.timeutil import now_utc, to_local, today_local
 
 

@@ -10,7 +10,13 @@ from webapp.accounts.models import Role
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
 from webapp.schedule.models import AttendanceStatus, Event, EventKind
-from webapp.schedule.planning import Plan, cancel_event, change_event, find_overlaps, plan_event
+from webapp.schedule.planning import (
+    Plan,
+    cancel_event,
+    change_event,
+    find_overlaps,
+    plan_event,
+)
 from webapp.timeutil import to_local
 
 
@@ -82,14 +88,39 @@ def test_change_this_and_following(people):
     assert all(a.user_id == amina.id for e in after for a in e.attendances)
 
 
+def test_moving_one_to_another_weekday_with_the_following_keeps_one_class_per_day(people):
+    coach, amina, _ = people
+    series = plan_event(coach, weekly(until=date(2027, 3, 31)), [amina])  # Mondays and Wednesdays
+    target = events_of(series.id)[4]  # a Monday
+    monday = to_local(target.starts_at).date()
+    wednesday = date.fromordinal(monday.toordinal() + 2)
+    change_event(coach, target, weekly(day=wednesday, start=time(13), end=time(15)), following=True)
+    db.session.commit()
+    after = events_of(target.series_id)
+    assert to_local(target.starts_at).date() == wednesday and to_local(target.starts_at).time() == time(13)
+    assert [to_local(e.starts_at).date() for e in after].count(wednesday) == 2  # the moved one and Wednesday's own
+    assert {to_local(e.starts_at).time() for e in after} == {time(13)}
+    from datetime import UTC, datetime
+
+    from webapp.schedule.series import extend_horizons
+
+    extend_horizons(datetime(2027, 3, 31, tzinfo=UTC))
+    db.session.commit()
+    later = events_of(target.series_id)
+    days = [to_local(e.starts_at).date() for e in later if e.id != target.id]
+    assert len(days) == len(set(days)) and monday not in days  # the Monday is not made again
+    assert {to_local(e.starts_at).weekday() for e in later if e.id != target.id} == {0, 2}
+
+
 def test_cancel_this_and_following_stops_the_series(people):
     coach, amina, _ = people
     series = plan_event(coach, weekly(until=date(2027, 6, 30)), [amina])
     target = events_of(series.id)[2]
     cancel_event(coach, target, following=True)
     db.session.commit()
+    from datetime import UTC, datetime
+
     from webapp.schedule.series import extend_horizons
-    from datetime import datetime, UTC
 
     extend_horizons(datetime(2027, 6, 30, tzinfo=UTC))
     all_events = events_of(series.id)

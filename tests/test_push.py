@@ -1,6 +1,7 @@
 """Reminders end to end with real parts: the planner, the outbox, and a push service that decrypts."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -10,13 +11,20 @@ from sqlalchemy import select
 from webapp.accounts.models import Role
 from webapp.extensions import db
 from webapp.messages.models import MessageRecipient
+from webapp.messages.services import send
 from webapp.notify.keys import public_key
-from webapp.notify.models import DeliveryAttempt, Notification, NotificationStatus, PushSubscription
+from webapp.notify.models import (
+    DeliveryAttempt,
+    Notification,
+    NotificationStatus,
+    PushSubscription,
+)
 from webapp.notify.planner import plan_window, replan_event
 from webapp.notify.sender import send_due
 from webapp.schedule.models import AttendanceStatus, EventKind
 from webapp.timeutil import local_to_utc, now_utc, to_local, today_local
 
+from .conftest import TEST_PIN
 from .push_service import PushService, Subscriber, verify_vapid
 
 
@@ -52,7 +60,8 @@ def service():
 
 @pytest.fixture
 def amina(push_app, make_user):
-    return make_user(Role.PARTICIPANT, display_name="Amina", locale="ar")
+    """Amina chose to see what and where on her lock screen (the discreet default is tested below)."""
+    return make_user(Role.PARTICIPANT, display_name="Amina", locale="ar", notification_details=True)
 
 
 def subscribe(app, person, service, name="phone") -> Subscriber:
@@ -264,6 +273,34 @@ def test_no_device_means_unreachable_and_stale_means_dropped(push_app, amina, se
     db.session.commit()
     assert send_due(at=late.starts_at + timedelta(minutes=1)).dropped >= 1
     assert service.received == []
+
+
+def test_the_lock_screen_says_only_mijn_week_unless_chosen(push_app, amina, service, make_event, make_user, assign,
+                                                          login_as):
+    amina.notification_details = False
+    amina.locale = "en"
+    coach = make_user(Role.COACH, display_name="Sanne de Vries")
+    assign(coach, amina)
+    subscriber = subscribe(push_app, amina, service)
+    appointment(make_event, amina, hours_ahead=0.75)
+    send(coach, [amina], body="Your permit letter came")
+    plan_window()
+    db.session.commit()
+    assert send_due().sent == 2
+    payloads = [subscriber.decrypt(request.body) for request in service.received]
+    assert {payload["title"] for payload in payloads} == {"Mijn Week"}
+    assert {payload["body"] for payload in payloads} == {"In one hour. Open Mijn Week to see what.",
+                                                         "You have a new message."}
+    text = json.dumps(payloads)
+    assert "Sanne" not in text and "permit" not in text and "Appointment" not in text and "Stadhuis" not in text
+    assert {payload["url"].split("/")[1] for payload in payloads} == {"week", "messages"}
+
+    login_as(amina).post("/settings/reminders", data={"kind_coach_appointment": "y", "details": "y"})
+    assert amina.notification_details is True
+    send(coach, [amina], body="Call me")
+    db.session.commit()
+    assert send_due().sent == 1
+    assert "Sanne" in subscriber.decrypt(service.received[-1].body)["title"]
 
 
 def test_message_is_pushed_and_marked_delivered(push_app, amina, service, make_user, assign):
@@ -495,3 +532,29 @@ def test_a_switched_off_account_gets_no_change_or_message_notifications(push_app
         "recipients": [amina.id], "template_key": "please_call_me", "event_id": 0, "body": ""})
     db.session.commit()
     assert [n for n in outbox(amina) if n.status == NotificationStatus.PENDING] == []
+
+
+def test_logs_hold_no_message_bodies_pins_or_push_keys(push_app, amina, service, make_user, assign, caplog,
+                                                       monkeypatch):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    # Alembic's logging setup (run by the test database's migration) turns existing loggers off.
+    for name in list(logging.root.manager.loggerDict):
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
+    amina.phone, amina.locale = "+31612000777", "en"
+    db.session.commit()
+    push_app.test_client().post("/login", data={"phone": "0612000777", "pin": "135792"})  # a wrong PIN
+    push_app.test_client().post("/login", data={"phone": "0612000777", "pin": TEST_PIN})
+    coach = make_user(Role.COACH, display_name="Sanne de Vries")
+    assign(coach, amina)
+    subscriber = subscribe(push_app, amina, service)
+    service.answer(500)  # the worker meets a failing push service and logs it
+    push_app.test_client(user=coach).post("/coach/messages/new", data={
+        "recipients": [amina.id], "template_key": "", "event_id": 0, "body": "Geheim-bericht over je brief"})
+    send_due()
+    send_due(at=now_utc() + timedelta(hours=1))
+    assert caplog.records  # the test saw the logs it checks
+    keys = subscriber.subscription(service.endpoint("phone"))["keys"]
+    for secret in ("Geheim-bericht", "135792", TEST_PIN, keys["p256dh"], keys["auth"]):
+        assert secret not in caplog.text, secret

@@ -105,7 +105,7 @@ def test_query_count_does_not_grow_with_events(participant, make_event, login_as
 
     def count_queries() -> int:
         statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
+        listener = lambda *args: statements.append(1)
         sa_event.listen(db.engine, "before_cursor_execute", listener)
         try:
             client.get("/week")

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -16,34 +17,69 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(build_config(Path(app.instance_path), config or {}))
 
     _init_extensions(app)
+    app.url_map.converters["int"] = DatabaseIdConverter
     _register_blueprints(app)
 
-    from . import errors, formatting, security, static_files
+    from . import errors, formatting, log_privacy, security, static_files
 
     errors.register(app)
     formatting.register(app)
     static_files.register(app)
     security.register(app)
+    log_privacy.register(app)
+    from .schedule import week_cache
 
-    from .demo import commands as demo_commands
-    from .schedule import commands as schedule_commands
+    week_cache.register(app)
+
+    from . import backup as backup_commands
     from . import translate_commands
+    from .demo import commands as demo_commands
     from .notify import commands as notify_commands
+    from .schedule import commands as schedule_commands
 
     app.cli.add_command(demo_commands.demo)
     app.cli.add_command(schedule_commands.schedule)
     app.cli.add_command(translate_commands.translate)
     app.cli.add_command(notify_commands.notify)
+    app.cli.add_command(backup_commands.backup)
+    app.cli.add_command(backup_commands.restore)
     if app.config.get("REMINDER_WORKER") == "in-process":
         notify_commands.start_in_process(app)
     return app
 
 
-def _init_extensions(app: Flask) -> None:
-    from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
-    from .i18n import select_locale
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; a larger number overflows the query (a 500)
 
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` up to the largest id a database holds: a longer number is a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def database_id(text: str) -> int:
+    """An id sent in a form, for `request.form.get(name, type=database_id)`: None unless it could exist."""
+    number = int(text)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(text)
+    return number
+
+
+def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (all tables known before anything queries)
+    from .extensions import (
+        babel,
+        compress,
+        csrf,
+        db,
+        htmx,
+        limiter,
+        login_manager,
+        migrate,
+    )
+    from .i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
@@ -79,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from .messages.routes import bp as messages_bp
     from .notify.routes import bp as notify_bp
     from .organisations.routes import bp as organisations_bp
+    from .privacy.routes import bp as privacy_bp
     from .pwa.routes import bp as pwa_bp
     from .schedule.routes import bp as schedule_bp
 
@@ -89,5 +126,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(messages_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(schedule_bp)

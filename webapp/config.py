@@ -58,6 +58,13 @@ def build_config(instance_path: Path, overrides: dict) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Rendered week pages (schedule.week_cache): in the process by default, shared in Redis
+        # when CACHE_REDIS_URL is set (several web processes).
+        "CACHE_TYPE": "RedisCache" if env.get("CACHE_REDIS_URL") else "SimpleCache",
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL"),
+        "CACHE_THRESHOLD": 5000,
+        "CACHE_KEY_PREFIX": "mijnweek:",
+        "WEEK_PAGE_CACHE": env.get("WEEK_PAGE_CACHE", "on") != "off",
         # Brotli where the phone takes it, else gzip; zstd is left out (few phones' browsers had it).
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",

@@ -1,7 +1,7 @@
 """Error pages in the visitor's language, for browsers and for HTMX requests alike."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -25,7 +25,29 @@ def render_error(status: int, message=None):
                            message=message or default_message), status
 
 
+JSON_BODY_LIMIT = 64 * 1024
+
+
+def _sends_nul() -> bool:
+    """Whether the request holds a NUL character anywhere the app reads: in the path, a query or form
+    value or name, or a JSON body (as \\u0000). Nobody types one, and PostgreSQL cannot store or even
+    compare text with it, so it would end in a 500."""
+    texts = [request.path, *request.args.keys(), *request.form.keys()]
+    texts += [value for values in (*request.args.listvalues(), *request.form.listvalues()) for value in values]
+    # A JSON body is read only when small: the push routes refuse larger ones without reading them.
+    small = (request.content_length or 0) <= JSON_BODY_LIMIT
+    return any("\x00" in text for text in texts) or (request.is_json and small and b"\\u0000" in request.get_data())
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        if _sends_nul():
+            if request.is_json:
+                return jsonify({"error": str(ERROR_TEXTS[400][1])}), 400
+            return render_error(400)
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
         return render_error(400, _l("This form was open too long or came from elsewhere. Please try again."))

@@ -5,14 +5,21 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_time
 from flask import Flask
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from flask_babel import get_locale, gettext as _
 
 from .accounts.models import Role
 from .audit.labels import describe_change
 from .i18n import LANGUAGES, shows_dutch_words, text_direction
-from .schedule.kinds import DECLINE_REASONS, KIND_STYLES, OUTCOME_LABELS, ROLE_LABELS, STATUS_LABELS
+from .schedule.kinds import (
+    DECLINE_REASONS,
+    KIND_STYLES,
+    OUTCOME_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+)
 from .timeutil import now_utc, to_local, today_local
 
 # Explicit patterns rather than CLDR's "short" ones: Tigrinya's short date is US-style
@@ -33,6 +40,14 @@ def day_name(day: date) -> str:
 def short_day(moment: datetime | date) -> str:
     day = to_local(moment).date() if isinstance(moment, datetime) else moment
     return format_date(day, SHORT_DAY_PATTERN, locale=get_locale())
+
+
+def moment(iso: str | None) -> str:
+    """A moment written as ISO 8601 (as in the data download), for reading: "wo 2 dec 2026 10:00"."""
+    if not iso:
+        return ""
+    value = datetime.fromisoformat(iso)
+    return f"{short_day(value)} {value.year} {clock(value)}"
 
 
 def relative_day(day: date) -> str | None:
@@ -94,7 +109,7 @@ def time_span(start: datetime, end: datetime) -> Markup:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day)
+    app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day, moment=moment)
     app.jinja_env.globals.update(
         relative_day=relative_day,
         week_range=week_range,

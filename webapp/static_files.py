@@ -16,7 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import brotli
-from flask import Flask, abort, current_app, make_response, request, send_from_directory, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    make_response,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 ONE_YEAR = 365 * 86400
 PRECOMPRESSED = {"text/css", "text/javascript", "application/javascript", "image/svg+xml"}

@@ -50,12 +50,12 @@ class IsoWeek:
     week: int
 
     @classmethod
-    def containing(cls, day: date) -> "IsoWeek":
+    def containing(cls, day: date) -> IsoWeek:
         year, week, _ = day.isocalendar()
         return cls(year, week)
 
     @classmethod
-    def parse(cls, text: str) -> "IsoWeek":
+    def parse(cls, text: str) -> IsoWeek:
         """Parse '2026-W48'; raise ValueError for anything else or a week that does not exist."""
         match = ISO_WEEK_PATTERN.match(text)
         if not match:
@@ -85,7 +85,7 @@ class IsoWeek:
     def end_utc(self) -> datetime:
         return local_midnight_utc(self.monday + timedelta(days=7))
 
-    def shifted(self, weeks: int) -> "IsoWeek":
+    def shifted(self, weeks: int) -> IsoWeek:
         return IsoWeek.containing(self.monday + timedelta(weeks=weeks))
 
 

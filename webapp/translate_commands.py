@@ -26,7 +26,7 @@ def _pybabel(*args: str) -> None:
 @translate.command("update")
 def update():
     """Extract every wrapped string and merge it into each catalog (new ones stay empty)."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "N_", "-o", str(TEMPLATE),
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2", "-k", "N_", "-o", str(TEMPLATE),
              "--no-location", "--sort-output", "--project", "Mijn Week", ".")
     _pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "--no-fuzzy-matching",
              "--ignore-obsolete")

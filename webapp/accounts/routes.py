@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from ..calendar_feed.services import settings_context as calendar_feed_context
 from ..audit.services import record
+from ..calendar_feed.services import settings_context as calendar_feed_context
 from ..errors import render_error
+from ..extensions import db, limiter, submitted_account_key
+from ..i18n import LANGUAGES, remember_choice, select_locale, shows_dutch_words
 from ..notify.keys import public_key
 from ..notify.planner import wanted_kinds
 from ..notify.subscriptions import devices_of
-from ..extensions import db, limiter, submitted_account_key
-from ..i18n import LANGUAGES, remember_choice, select_locale, shows_dutch_words
 from .auth import role_required
 from .forms import (
     ActivationForm,
@@ -164,7 +164,7 @@ def activate(token: str):
         status, message = ACTIVATION_PROBLEMS[problem.reason]
         return render_error(status, message())
     participant = activation.user.role == Role.PARTICIPANT
-    form = ActivationForm() if participant else StaffActivationForm()
+    form = ActivationForm() if participant else StaffActivationForm(email=activation.user.email or "")
     if form.validate_on_submit():
         user = complete_activation(activation, form.pin.data if participant else form.password.data,
                                    select_locale())

@@ -17,7 +17,8 @@ def record(actor: User | None, subject: User, action: str, **details) -> AuditEn
     return entry
 
 
-def history(subject: User, limit: int = 50) -> list[AuditEntry]:
+def history(subject: User, limit: int | None = 50) -> list[AuditEntry]:
+    """The newest changes to `subject`'s data, with who made them; `limit=None` for all."""
     statement = (
         select(AuditEntry)
         .where(AuditEntry.subject_id == subject.id)

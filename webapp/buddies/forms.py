@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from ..schedule.forms import at_most
+from ..forms import FlaskForm
+from ..schedule.forms import at_most, within_planning_years
 
 REASON_MAX = 200
 
@@ -19,7 +19,7 @@ def _end_after_start(start_field, end_field):
 class SlotForm(FlaskForm):
     """A day and a time span."""
 
-    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Fill in a date."))])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Fill in a date.")), within_planning_years])
     start = TimeField(_l("From"), validators=[InputRequired(message=_l("Fill in a start time."))])
     end = TimeField(_l("Until"), validators=[InputRequired(message=_l("Fill in an end time."))])
 
@@ -30,9 +30,9 @@ class SlotForm(FlaskForm):
 class ProposeForm(SlotForm):
     location_id = SelectField(_l("Place"), coerce=int)
     note = TextAreaField(_l("Note (you may leave this empty)"), validators=[at_most(500)])
-    other_day_1 = DateField(_l("Another possible date"), validators=[Optional()])
+    other_day_1 = DateField(_l("Another possible date"), validators=[Optional(), within_planning_years])
     other_start_1 = TimeField(_l("From"), validators=[Optional()])
-    other_day_2 = DateField(_l("Another possible date"), validators=[Optional()])
+    other_day_2 = DateField(_l("Another possible date"), validators=[Optional(), within_planning_years])
     other_start_2 = TimeField(_l("From"), validators=[Optional()])
 
     def alternatives(self) -> list[tuple]:

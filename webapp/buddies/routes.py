@@ -9,11 +9,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from .. import database_id
 from ..accounts.auth import role_required
 from ..accounts.models import Role, User
 from ..accounts.queries import get_participant_or_404
 from ..errors import render_error
 from ..extensions import db
+from ..schedule.forms import PLANNING_YEARS
 from ..schedule.models import Location
 from ..timeutil import IsoWeek, now_utc, to_local, today_local
 from . import services
@@ -53,12 +55,12 @@ def propose(participant_id: int):
                         for day, start in form.alternatives()]
         overlaps = services.overlaps_for(participant, slot)
         if not overlaps or request.form.get("save_anyway"):
-            services.propose(current_user, participant, slot, form.location_id.data or None, form.note.data,
+            services.propose(current_user, participant, slot, form.location_id.data or None, form.note.data or "",
                              alternatives)
             db.session.commit()
             flash(_("Sent. %(name)s sees your proposal in their week.", name=participant.first_name), "info")
             return redirect(url_for("buddies.home"), 303)
-    week = IsoWeek.containing(form.day.data or today_local())
+    week = IsoWeek.containing(form.day.data if form.day.data and not form.day.errors else today_local())
     status = 400 if form.is_submitted() else 200
     return render_template("buddies/propose.html", form=form, participant=participant, overlaps=overlaps,
                            week=week, blocks=services.busy_blocks(participant, week)), status
@@ -73,6 +75,8 @@ def busy(participant_id: int):
         day = datetime.strptime(request.args.get("day", ""), "%Y-%m-%d").date()
     except ValueError:
         day = today_local()
+    if not PLANNING_YEARS[0] <= day <= PLANNING_YEARS[1]:
+        day = today_local()  # year 1 or 9999 has no week in UTC
     week = IsoWeek.containing(day)
     return render_template("buddies/_busy.html", participant=participant, week=week,
                            blocks=services.busy_blocks(participant, week))
@@ -144,7 +148,7 @@ def _home() -> str:
 @role_required(Role.COACH)
 def start_match(participant_id: int):
     participant = get_participant_or_404(participant_id, current_user)
-    buddy = db.session.get(User, request.form.get("buddy_id", type=int) or 0)
+    buddy = db.session.get(User, request.form.get("buddy_id", type=database_id) or 0)
     if buddy is None or buddy.role != Role.BUDDY or not buddy.is_enabled:
         return render_error(400, _("Choose a language buddy from the list."))
     services.match(current_user, participant, buddy)

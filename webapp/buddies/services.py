@@ -13,7 +13,14 @@ from ..accounts.queries import caseload_ids
 from ..audit.services import record
 from ..extensions import db
 from ..notify.planner import replan_event
-from ..schedule.models import Attendance, AttendanceStatus, Event, EventKind, MeetingOption, Presence
+from ..schedule.models import (
+    Attendance,
+    AttendanceStatus,
+    Event,
+    EventKind,
+    MeetingOption,
+    Presence,
+)
 from ..schedule.planning import Plan, find_overlaps
 from ..timeutil import IsoWeek, local_to_utc, now_utc, to_local
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
-import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
@@ -22,8 +20,6 @@ bp = Blueprint("calendar_feed", __name__)
 
 # Short: a calendar app that looks again soon after a change should get the change.
 FEED_MAX_AGE = 600
-FEED_PATH = re.compile(r"/calendar/[^/\s?\"]+\.ics")
-HIDDEN_PATH = "/calendar/[hidden].ics"
 
 
 def _feed_key() -> str:
@@ -73,29 +69,3 @@ def save():
     return redirect(url_for("accounts.settings", _anchor="calendar"), 303)
 
 
-def _hide(text):
-    return FEED_PATH.sub(HIDDEN_PATH, text) if isinstance(text, str) else text
-
-
-class HideFeedTokens(logging.Filter):
-    """Blank out feed tokens in log lines: access logs keep every path, and a token works like a password."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = _hide(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_hide(arg) for arg in record.args)
-        elif isinstance(record.args, dict):
-            # gunicorn's access log passes its fields as one mapping; change it in place,
-            # because its own class fills in the fields a format asks for but it lacks.
-            for key, value in list(record.args.items()):
-                record.args[key] = _hide(value)
-        return True
-
-
-HIDE_FEED_TOKENS = HideFeedTokens()
-
-
-@bp.record_once
-def _hide_tokens_in_logs(state) -> None:
-    for logger in (logging.getLogger("werkzeug"), logging.getLogger("gunicorn.access"), state.app.logger):
-        logger.addFilter(HIDE_FEED_TOKENS)

@@ -9,6 +9,8 @@ from ..accounts.auth import role_required
 from ..accounts.models import BuddyMatch, Role
 from ..accounts.queries import get_participant_or_404
 from ..audit.services import history
+from ..buddies.services import buddies as all_buddies
+from ..buddies.services import held_counts
 from ..errors import render_error
 from ..extensions import db, htmx
 from ..schedule.models import Presence
@@ -16,8 +18,6 @@ from ..schedule.queries import get_attendance_for_staff_or_404
 from ..schedule.routes import wants_fragment
 from ..schedule.services import PresenceRefused, build_week, mark_presence
 from ..timeutil import IsoWeek, today_local
-from ..buddies.services import buddies as all_buddies
-from ..buddies.services import held_counts
 from .services import attendance_chart, caseload_overview, switch_off, switch_on
 
 bp = Blueprint("caseload", __name__, url_prefix="/coach")
@@ -30,7 +30,7 @@ def overview():
 
 
 def _participant_week(participant, week: IsoWeek):
-    view = build_week(participant, week)
+    view = build_week(participant, week, viewer=current_user)
     db.session.commit()  # extending recurring series may have added occurrences
     links = {
         "week_link": lambda target: url_for("caseload.participant_week", participant_id=participant.id,

@@ -4,12 +4,23 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..errors import render_error
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES
 from ..schedule.models import EventKind
@@ -58,7 +69,8 @@ def remove_device(device_id: int):
     device = db.session.scalars(select(PushSubscription).where(
         PushSubscription.id == device_id, PushSubscription.user_id == current_user.id)).first()
     if device is None:
-        return _json_error(_("This device is not known."), 404) if request.is_json else ("", 404)
+        return _json_error(_("This device is not known."), 404) if request.is_json else render_error(
+            404, _("This device is not known."))
     db.session.delete(device)
     db.session.commit()
     flash(_("Removed. This device gets no more reminders."), "info")
@@ -82,6 +94,7 @@ def test_reminder():
 def save_reminder_kinds():
     chosen = [kind.value for kind in EventKind if request.form.get(f"kind_{kind.value}")]
     current_user.reminder_kinds = chosen
+    current_user.notification_details = request.form.get("details") == "y"
     db.session.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("accounts.settings"), 303)

@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..messages.models import MessageRecipient
 from ..schedule.models import Event
+from ..schedule.week_cache import pages_changed_for
 from ..timeutil import now_utc
 from .keys import subject, vapid
 from .models import DeliveryAttempt, Notification, NotificationStatus, PushSubscription
@@ -149,6 +150,9 @@ def send_due(at: datetime | None = None, limit: int = 200) -> Tally:
             waiting[notification.id] = notification
             pushes.extend(_pushes(notification, event, devices[notification.user_id],
                                   json.dumps(payloads[notification.id]), at))
+    # End the reading transaction before the pushes go out: a worker waiting on slow push
+    # services must not sit "idle in transaction" holding locks (a migration would wait on them).
+    db.session.commit()
     results = _push_all(pushes)
     outcomes.update(_settle(pushes, results, waiting, at))
     _write(outcomes, at)
@@ -231,6 +235,8 @@ def _settle(pushes: list[_Push], results, waiting: dict[int, Notification], at: 
                            .values(failures=PushSubscription.failures + 1)
                            .execution_options(synchronize_session=False))
     if gone:
+        owners = db.session.scalars(select(PushSubscription.user_id).where(PushSubscription.id.in_(gone)))
+        pages_changed_for(owners)  # their week page says reminders do not reach them
         db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone))
                            .execution_options(synchronize_session=False))
     for notification_id, notification in waiting.items():
@@ -254,6 +260,8 @@ def _write(outcomes: dict[int, _Outcome], at: datetime) -> None:
     for notification_id, outcome in outcomes.items():
         grouped.setdefault(outcome, []).append(notification_id)
     for outcome, ids in grouped.items():
+        if outcome.status == NotificationStatus.UNREACHABLE:  # the week page's reminders notice
+            pages_changed_for(db.session.scalars(select(Notification.user_id).where(Notification.id.in_(ids))))
         values = {"status": outcome.status, "last_error": outcome.error, "attempts": Notification.attempts + 1}
         if outcome.status == NotificationStatus.SENT:
             values["sent_at"] = at

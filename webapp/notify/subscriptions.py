@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from urllib.parse import urlparse
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -16,6 +17,7 @@ from .models import PushSubscription
 
 MAX_BODY_BYTES = 4096
 MAX_ENDPOINT = 2048
+BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
 
 class InvalidSubscription(ValueError):
@@ -25,6 +27,8 @@ class InvalidSubscription(ValueError):
 def _decoded(value, name: str, size: int) -> bytes:
     if not isinstance(value, str):
         raise InvalidSubscription(_("The key %(name)s is missing.", name=name))
+    if not BASE64URL.fullmatch(value):  # the decoder would skip other characters, and they would be stored
+        raise InvalidSubscription(_("The key %(name)s is not readable.", name=name))
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
@@ -41,7 +45,10 @@ def parse(body) -> dict:
     endpoint = body.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT:
         raise InvalidSubscription(_("The address of the push service is missing or too long."))
-    url = urlparse(endpoint)
+    try:
+        url = urlparse(endpoint)
+    except ValueError:  # e.g. "https://[::1": an address nobody could send to
+        raise InvalidSubscription(_("This is not a push subscription.")) from None
     local_test = current_app.config.get("PUSH_ALLOW_HTTP_LOCALHOST") and url.hostname in ("127.0.0.1", "localhost")
     if url.scheme != "https" and not (url.scheme == "http" and local_test) or not url.netloc:
         raise InvalidSubscription(_("The address of the push service must start with https://."))

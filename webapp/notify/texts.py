@@ -54,9 +54,10 @@ def render_all(notifications) -> dict[int, dict]:
                 # A group's reminder reads the same for everyone with the same language.
                 words: dict[tuple, tuple[str, str, str]] = {}
                 for notification in group:
-                    key = (notification.reason, notification.event_id, notification.message_id)
+                    detailed = notification.user.notification_details
+                    key = (notification.reason, notification.event_id, notification.message_id, detailed)
                     if key not in words:
-                        words[key] = _words(notification, locale)
+                        words[key] = _words(notification, locale) if detailed else _discreet_words(notification)
                     payloads[notification.id] = _payload(notification, locale, words[key])
     return payloads
 
@@ -68,6 +69,23 @@ def _payload(notification: Notification, locale: str, words: tuple[str, str, str
     while len(json.dumps(payload).encode()) > MAX_PAYLOAD_BYTES:
         payload["body"] = payload["body"][: len(payload["body"]) // 2]
     return payload
+
+
+def _discreet_words(notification: Notification) -> tuple[str, str, str]:
+    """What the lock screen shows unless the person chose details: no kind, place, name or text,
+    which could tell someone looking at the phone about a coach, a class or a message's content."""
+    event = db.session.get(Event, notification.event_id) if notification.event_id else None
+    if event is not None:
+        if notification.reason == "day_before":
+            body = _("Tomorrow at %(time)s. Open Mijn Week to see what.", time=clock(event.starts_at))
+        elif notification.reason == "hour_before":
+            body = _("In one hour. Open Mijn Week to see what.")
+        else:
+            body = _("Something in your week has changed.")
+        return "Mijn Week", body, _event_url(event)
+    if notification.message_id:
+        return "Mijn Week", _("You have a new message."), url_for("messages.read", message_id=notification.message_id)
+    return _("Test reminder"), _("Reminders work on this phone."), url_for("accounts.settings")
 
 
 def _words(notification: Notification, locale: str) -> tuple[str, str, str]:

@@ -1,7 +1,16 @@
 """The admin's pages: organisations, places, and the accounts of coaches, buddies and admins."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -55,9 +64,10 @@ def _location_choices(form: LocationForm) -> None:
 def _save_location(location: Location, form: LocationForm) -> None:
     location.name = form.name.data.strip()
     location.organisation_id = form.organisation_id.data or None
-    location.address = form.address.data.strip()
-    location.city = form.city.data.strip()
-    location.directions = form.directions.data.strip()
+    # A field left out of the request (not just empty) has None.
+    location.address = (form.address.data or "").strip()
+    location.city = (form.city.data or "").strip()
+    location.directions = (form.directions.data or "").strip()
 
 
 @bp.route("/locations/new", methods=["GET", "POST"])

@@ -1,11 +1,10 @@
 """The answer to an invitation, and what a coach plans."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from flask_wtf import FlaskForm
-from datetime import timedelta
-
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,9 +16,17 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import FlaskForm
 from .models import AttendanceStatus, DeclineReason
 
 REASON_TEXT_MAX = 200
@@ -29,6 +36,25 @@ def at_most(characters: int) -> Length:
     """A length limit whose message agrees with the number in every language."""
     return Length(max=characters, message=lazy_ngettext(
         "Please write at most %(num)d character.", "Please write at most %(num)d characters.", characters))
+
+
+PLANNING_YEARS = (date(2000, 1, 1), date(2100, 12, 31))
+
+
+def within_planning_years(_form, field) -> None:
+    """A date like 0001-01-01 or 9999-12-31 is no plan, and cannot even be turned into UTC."""
+    if field.data and not PLANNING_YEARS[0] <= field.data <= PLANNING_YEARS[1]:
+        raise ValidationError(_l("Choose a date closer to today."))
+
+
+def needed_when_weekly(form, field) -> None:
+    """The last day of a weekly series: needed then, and nothing to check when left empty otherwise.
+
+    (WTForms' Optional() would end the checks before validate_until could ask for it.)"""
+    if field.raw_data and field.raw_data[0].strip():
+        return
+    field.errors[:] = []  # "not a date" for an empty field
+    raise StopValidation(_l("Fill in the last day.") if form.repeat.data == "weekly" else None)
 
 
 class AnswerForm(FlaskForm):
@@ -59,16 +85,18 @@ class PlanForm(FlaskForm):
     kind = SelectField(_l("Kind of activity"))
     title = StringField(_l("Title (you may leave this empty)"), validators=[at_most(160)])
     location_id = SelectField(_l("Place"), coerce=int)
-    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Fill in a date."))])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Fill in a date.")), within_planning_years])
     start = TimeField(_l("From"), validators=[InputRequired(message=_l("Fill in a start time."))])
     end = TimeField(_l("Until"), validators=[InputRequired(message=_l("Fill in an end time."))])
-    repeat = RadioField(_l("Repeat"), default="once", choices=[
+    # Anything but "weekly" plans once, and anything but "following" changes only this one: an odd value
+    # (only a hand-made request sends one) is not worth an error that has no place on the page.
+    repeat = RadioField(_l("Repeat"), default="once", validate_choice=False, choices=[
         SelectChoice("once", _l("Once")), SelectChoice("weekly", _l("Every week"))])
     weekdays = SelectMultipleField(_l("On these days"), coerce=int, validate_choice=False,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    until = DateField(_l("Last day"), validators=[Optional()])
+    until = DateField(_l("Last day"), validators=[needed_when_weekly, within_planning_years])
     note = TextAreaField(_l("Note for the participant (you may leave this empty)"), validators=[at_most(2000)])
-    scope = RadioField(_l("Change"), default="this", choices=[
+    scope = RadioField(_l("Change"), default="this", validate_choice=False, choices=[
         SelectChoice("this", _l("Only this one")), SelectChoice("following", _l("This one and all later ones"))])
     save_anyway = BooleanField(_l("Save anyway"))
 
@@ -91,5 +119,12 @@ class PlanForm(FlaskForm):
             return
         if not field.data:
             raise ValidationError(_l("Fill in the last day."))
+        if self.day.errors or field.errors:
+            return  # what is wrong with the dates themselves is said already
         if self.day.data and not self.day.data <= field.data <= self.day.data + timedelta(days=366):
             raise ValidationError(_l("The last day must be after the date, at most a year later."))
+        days_in_span = {(self.day.data + timedelta(days=offset)).weekday()
+                        for offset in range(min(7, (field.data - self.day.data).days + 1))}
+        if not days_in_span & set(self.weekdays.data or []):
+            # Saved, such a series would be in nobody's week.
+            raise ValidationError(_l("None of the chosen days falls between the date and the last day."))

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from .. import database_id
 from ..accounts.auth import role_required
 from ..accounts.models import Role
 from ..accounts.queries import caseload
@@ -24,9 +25,12 @@ from .queries import get_event_or_404
 from .routes import bp
 
 
-def _prepare(form: PlanForm, people) -> None:
+def _prepare(form: PlanForm, people, event: Event | None = None) -> None:
     form.people.choices = [SelectChoice(person.id, person.display_name) for person in people]
-    form.kind.choices = [SelectChoice(kind.value, str(style.label)) for kind, style in KIND_STYLES.items()]
+    # A buddy meeting is a buddy's and one participant's: a coach plans none, and one stays one.
+    kinds = [EventKind.BUDDY_MEETING] if event is not None and event.kind == EventKind.BUDDY_MEETING else [
+        kind for kind in KIND_STYLES if kind != EventKind.BUDDY_MEETING]
+    form.kind.choices = [SelectChoice(kind.value, str(KIND_STYLES[kind].label)) for kind in kinds]
     locations = db.session.scalars(select(Location).order_by(Location.name)).all()
     # Place names are data: kept out of translation, and shown in their own direction.
     form.location_id.choices = [SelectChoice(0, _("No place (or online)"))] + [
@@ -37,7 +41,9 @@ def _prepare(form: PlanForm, people) -> None:
 
 def _plan_from(form: PlanForm) -> Plan:
     weekly = form.repeat.data == "weekly"
-    return Plan(kind=EventKind(form.kind.data), title=form.title.data.strip(), note=form.note.data.strip(),
+    # A request without a title or note field (not a browser's) gets None: the same as empty.
+    return Plan(kind=EventKind(form.kind.data), title=(form.title.data or "").strip(),
+                note=(form.note.data or "").strip(),
                 location_id=form.location_id.data or None, day=form.day.data, start=form.start.data,
                 end=form.end.data, weekdays=form.weekdays.data if weekly else None,
                 until=form.until.data if weekly else None)
@@ -70,7 +76,7 @@ def check_overlaps():
     """The inline overlap warning, refreshed as the coach fills in the form (HTMX)."""
     people = caseload(current_user)
     ignore: set[int] = set()
-    event_id = request.form.get("event_id", type=int)
+    event_id = request.form.get("event_id", type=database_id)
     if event_id:
         event = get_event_or_404(event_id, current_user)
         ignore = _same_series_ids(event)
@@ -91,7 +97,7 @@ def edit_event(event_id: int):
     event = get_event_or_404(event_id, current_user)
     people = [attendance.user for attendance in event.attendances]
     form = PlanForm()
-    _prepare(form, people)
+    _prepare(form, people, event)
     if request.method == "GET":
         start, end = to_local(event.starts_at), to_local(event.ends_at)
         form.kind.data, form.title.data, form.note.data = event.kind.value, event.title, event.note

@@ -11,9 +11,9 @@ from sqlalchemy.orm import contains_eager
 from ..accounts.models import User
 from ..audit.services import record
 from ..extensions import db
+from ..notify.planner import replan_event
 from ..timeutil import local_to_utc, now_utc, to_local
 from .models import Attendance, AttendanceStatus, Event, EventKind, Series, SeriesMember
-from ..notify.planner import replan_event
 from .series import create_series
 
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -139,7 +139,9 @@ def change_event(actor: User, event: Event, plan: Plan, following: bool = False)
 
     "This and following" keeps the weekdays of the series and moves each later
     occurrence to the new time on its own day; the series is split in two so
-    occurrences still to be expanded follow the new time as well.
+    occurrences still to be expanded follow the new time as well. A new day applies to this
+    occurrence only (as in "only this one"): it keeps its place in the series, so moving a
+    Monday class of a Monday/Wednesday series to Wednesday never doubles Wednesday's.
     """
     people = [attendance.user for attendance in event.attendances]
     if not following or event.series is None:
@@ -155,7 +157,7 @@ def change_event(actor: User, event: Event, plan: Plan, following: bool = False)
     successor = Series(
         kind=plan.kind, title=plan.title, note=plan.note, location_id=plan.location_id, organiser_id=old.organiser_id,
         rrule=old.rrule,  # the same weekdays, up to the same end
-        first_start_local=datetime.combine(plan.day, plan.start),
+        first_start_local=datetime.combine(to_local(split_at).date(), plan.start),
         duration_minutes=int(plan.duration.total_seconds() // 60),
         expanded_until=old.expanded_until,
     )
@@ -164,11 +166,16 @@ def change_event(actor: User, event: Event, plan: Plan, following: bool = False)
     old.rrule = _end_rule(old.rrule, to_local(split_at).replace(tzinfo=None) - timedelta(seconds=1))
     db.session.flush()
     for occurrence in later:
+        slot = to_local(occurrence.recurrence_at or occurrence.starts_at).date()  # its place in the series
         day = to_local(occurrence.starts_at).date() if occurrence.id != event.id else plan.day
         _apply(occurrence, plan, day)
         occurrence.series_id = successor.id
-        occurrence.recurrence_at = occurrence.starts_at
+        occurrence.recurrence_at = local_to_utc(datetime.combine(slot, plan.start))
         replan_event(occurrence)
+    db.session.flush()
+    if db.session.scalar(select(Event.id).where(Event.series_id == old.id).limit(1)) is None:
+        # The change began at the old series' first occurrence: it would stay behind, never happening.
+        db.session.delete(old)
     _audit_all(actor, people, "event.changed", event)
 
 

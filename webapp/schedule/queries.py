@@ -55,12 +55,29 @@ def attendances_between(person: User, start, end) -> list[Attendance]:
         .options(
             contains_eager(Attendance.event).selectinload(Event.location),
             contains_eager(Attendance.event).selectinload(Event.organiser),
-            contains_eager(Attendance.event).selectinload(Event.attendances).joinedload(Attendance.user),
         )
         .where(Attendance.user_id == person.id, Event.starts_at < end, Event.ends_at > start)
         .order_by(Event.starts_at, Event.id)
     )
     return list(db.session.scalars(statement))
+
+
+def companions_of(viewer: User, event_ids) -> dict[int, list[str]]:
+    """First names of the others at the events the viewer organises, per event id: what the
+    organiser's card shows as "With …". One query; the events' attendances are not loaded, which
+    would cost a user row per classmate on every group lesson of every participant's week."""
+    rows = db.session.execute(
+        select(Attendance.event_id, User.display_name)
+        .join(Attendance.user)
+        .join(Attendance.event)
+        .where(Attendance.event_id.in_(list(event_ids)), Event.organiser_id == viewer.id,
+               Attendance.user_id != viewer.id)
+        .order_by(Attendance.event_id, Attendance.id)
+    )
+    names: dict[int, list[str]] = {}
+    for event_id, display_name in rows:
+        names.setdefault(event_id, []).append(display_name.split()[0] if display_name else "")
+    return names
 
 
 def get_attendance_for_staff_or_404(attendance_id: int, staff: User) -> Attendance:

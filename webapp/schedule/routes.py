@@ -9,13 +9,14 @@ from ..accounts.auth import role_required
 from ..accounts.models import Role
 from ..errors import render_error
 from ..extensions import db, htmx
+from ..notify.subscriptions import reach
 from ..timeutil import IsoWeek, to_local, today_local
+from . import week_cache
+from .coach import answers_for_caseload
 from .forms import AnswerForm
 from .models import AttendanceStatus, DeclineReason
-from ..notify.subscriptions import reach
-from .coach import answers_for_caseload
 from .queries import get_own_attendance_or_404
-from .services import AnswerRefused, answer_invitation, build_week
+from .services import AnswerRefused, answer_invitation, answer_refusal, build_week
 
 bp = Blueprint("schedule", __name__)
 
@@ -38,14 +39,19 @@ def own_week_links() -> dict:
 
 
 def _render_week(week: IsoWeek):
+    fragment = wants_fragment()
+    cached = week_cache.cached_week(current_user, week, fragment)
+    if cached is not None:
+        return cached
     view = build_week(current_user, week)
     has_device, failed = reach([current_user.id])[current_user.id]
     db.session.commit()  # extending recurring series may have added occurrences
-    template = "schedule/_week.html" if wants_fragment() else "schedule/week.html"
+    template = "schedule/_week.html" if fragment else "schedule/week.html"
     response = make_response(render_template(template, view=view, reminders_ok=has_device and not failed,
                                              **own_week_links()))
     response.vary.add("HX-Request")
-    return response
+    return week_cache.keep_week(response, current_user, week, fragment,
+                                [item for day in view.days for item in day.items])
 
 
 @bp.get("/week")
@@ -80,6 +86,8 @@ def answer(event_id: int):
             saved = True
         except AnswerRefused as refusal:
             problem = REFUSALS[refusal.reason]()
+    elif refusal := answer_refusal(attendance):  # the card then has no form to show the errors in
+        problem = REFUSALS[refusal]()
     if saved and not htmx:
         return redirect(url_for("schedule.week_of", week_id=str(_week_of(attendance))) + f"#event-{event_id}", 303)
     status = 200 if saved else 400
@@ -101,4 +109,4 @@ def coach_answers():
     return render_template("schedule/coach_answers.html", rows=answers_for_caseload(current_user))
 
 
-from . import plan_routes  # noqa: E402,F401  (registers the planning views on this blueprint)
+from . import plan_routes  # noqa: F401  (registers the planning views on this blueprint)

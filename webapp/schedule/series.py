@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from dateutil.rrule import rrulestr
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..timeutil import local_to_utc, now_utc, to_local
@@ -80,15 +80,26 @@ def expand_series(series: Series, until: datetime) -> int:
 def extend_horizons(until: datetime) -> int:
     """Expand every series that does not yet reach `until`.
 
-    Two requests may extend the same series at once; the unique (series, recurrence)
-    constraint makes the second one fail, and its work is simply dropped.
+    Requests that extend at once take turns: each locks the series before reading how far they
+    reach, so none adds an occurrence twice, and in id order, so none waits in a circle.
     """
-    added = 0
-    behind = db.session.scalars(select(Series).where(Series.expanded_until < until)).all()
-    for series in behind:
-        try:
-            with db.session.begin_nested():
-                added += expand_series(series, until)
-        except IntegrityError:
-            db.session.refresh(series)
-    return added
+    if db.session.scalar(select(Series.id).where(Series.expanded_until < until).limit(1)) is None:
+        return 0  # nearly always: nothing is written, nothing is locked
+    _start_writing()
+    behind = db.session.scalars(
+        select(Series).where(Series.expanded_until < until).order_by(Series.id).with_for_update()
+        .options(selectinload(Series.members)).execution_options(populate_existing=True)).all()
+    return sum(expand_series(series, until) for series in behind)
+
+
+def _start_writing() -> None:
+    """On SQLite, take the write lock before reading (BEGIN IMMEDIATE). A transaction that reads and
+    then writes fails at once with "database is locked" when another connection wrote in between,
+    whatever the busy timeout; one that starts by writing waits its turn. PostgreSQL locks the
+    series rows instead (FOR UPDATE)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:  # a request that already wrote holds the lock
+        raw.execute("BEGIN IMMEDIATE")

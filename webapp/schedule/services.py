@@ -9,7 +9,7 @@ from ..audit.services import record
 from ..notify.planner import replan_event
 from ..timeutil import IsoWeek, now_utc, to_local, today_local
 from .models import Attendance, AttendanceStatus, DeclineReason, Presence
-from .queries import attendances_between
+from .queries import attendances_between, companions_of
 from .series import extend_horizons
 
 # How far ahead a week may be opened and still have its recurring items filled in.
@@ -27,6 +27,8 @@ class WeekDay:
 class WeekView:
     week: IsoWeek
     days: list[WeekDay]
+    # First names of the others at events the viewer organises, by event id (see companions_of).
+    companions: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def is_current(self) -> bool:
@@ -45,16 +47,21 @@ class WeekView:
         return sum(len(day.items) for day in self.days)
 
 
-def build_week(person: User, week: IsoWeek) -> WeekView:
-    """Everything in the person's week, Monday to Sunday in Amsterdam time."""
+def build_week(person: User, week: IsoWeek, viewer: User | None = None) -> WeekView:
+    """Everything in the person's week, Monday to Sunday in Amsterdam time, as `viewer` (the
+    person, or their coach) sees it."""
     now = now_utc()
     extend_horizons(min(week.end_utc, now + timedelta(weeks=MAX_WEEKS_AHEAD)))
     today = today_local()
     days = {day: WeekDay(day=day, is_today=day == today) for day in week.days}
-    for attendance in attendances_between(person, week.start_utc, week.end_utc):
+    attendances = attendances_between(person, week.start_utc, week.end_utc)
+    for attendance in attendances:
         start_day = to_local(attendance.event.starts_at).date()
         days[max(start_day, week.monday)].items.append(attendance)
-    return WeekView(week=week, days=list(days.values()))
+    viewer = viewer or person
+    organised = [item.event_id for item in attendances if item.event.organiser_id == viewer.id]
+    return WeekView(week=week, days=list(days.values()),
+                    companions=companions_of(viewer, organised) if organised else {})
 
 
 class AnswerRefused(Exception):
@@ -63,6 +70,18 @@ class AnswerRefused(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+def answer_refusal(attendance: Attendance, at: datetime | None = None) -> str | None:
+    """Why this invitation cannot be answered now ('not_asked', 'cancelled', 'over'), or None."""
+    event = attendance.event
+    if not event.asks_for_answer:
+        return "not_asked"
+    if event.is_cancelled:
+        return "cancelled"
+    if event.ends_at <= (at or now_utc()):
+        return "over"
+    return None
 
 
 def answer_invitation(
@@ -75,12 +94,9 @@ def answer_invitation(
     """Record "I'll come" or "I can't come"; returns False when nothing changed."""
     at = at or now_utc()
     event = attendance.event
-    if not event.asks_for_answer:
-        raise AnswerRefused("not_asked")
-    if event.is_cancelled:
-        raise AnswerRefused("cancelled")
-    if event.ends_at <= at:
-        raise AnswerRefused("over")
+    refusal = answer_refusal(attendance, at)
+    if refusal:
+        raise AnswerRefused(refusal)
     if status == AttendanceStatus.CONFIRMED:
         reason, reason_text = None, ""
     unchanged = (attendance.status, attendance.reason, attendance.reason_text) == (
