@@ -24,7 +24,9 @@ what the week page costs above the framework's floor. Server CPU per request (ut
 the gunicorn workers, from /proc) is printed beside it, a check that does not depend on how
 much CPU the client took.
 At the end the week page is profiled in this process (cProfile, 200 requests) to show where
-its time goes.
+its time goes: served from the week-page cache (as in the measured rounds, where each signed-in
+participant asks for their week again and again) and rendered afresh (the cache switched off:
+what a first view, or the first view after a change, costs).
 
 Budget (DESIGN.md): the ratio is at most 3 at each size, and the ratio at the larger size is
 at most 1.5 times the ratio at the smaller one ("flat"). Exits 1 otherwise. See bench/README.md.
@@ -367,6 +369,7 @@ def bench_participants(app) -> tuple[list[str], int, int]:
 BREAKDOWN = (  # (label, file ending, function): cumulative time per request, nested lines indented
     ("the whole request (Flask test client)", "flask/app.py", "wsgi_app"),
     ("  load the signed-in user (Flask-Login)", "webapp/accounts/auth.py", "load_user"),
+    ("  look up the week-page cache", "webapp/schedule/week_cache.py", "cached_week"),
     ("  build_week: the week's rows", "webapp/schedule/services.py", "build_week"),
     ("    extend_horizons (series behind?)", "webapp/schedule/series.py", "extend_horizons"),
     ("    attendances_between (+ eager loads)", "webapp/schedule/queries.py", "attendances_between"),
@@ -497,7 +500,11 @@ def main(argv=None) -> int:
             load_before, load_after = measure(servers, args)
             if args.breakdown:
                 print("  where a week request's time goes (in this process, cProfile) ...", file=sys.stderr)
-                where = breakdown(apps[-1], bench_participants(apps[-1])[0])
+                phones = bench_participants(apps[-1])[0]
+                where = breakdown(apps[-1], phones)
+                apps[-1].config["WEEK_PAGE_CACHE"] = False  # what a first view (or a changed week) costs
+                where = [(f"{label}", cached, fresh) for (label, cached), (_, fresh)
+                         in zip(where, breakdown(apps[-1], phones))]
             for app in apps:
                 with app.app_context():
                     db.engine.dispose()
@@ -522,9 +529,10 @@ def report(results: list[SizeResult], args, where=(), loads=(0.0, 0.0)) -> int:
     print(f"  ({load_average()}; the client processes and PostgreSQL share these CPUs with gunicorn)")
     if where:
         print()
-        print(f"  {'where a week request goes, ms (' + format(results[-1].size, ',') + ' participants)':52} {'ms':>7}")
-        for label, milliseconds in where:
-            print(f"  {label:52} {milliseconds:>7.1f}")
+        print(f"  {'where a week request goes, ms (' + format(results[-1].size, ',') + ' participants)':52} "
+              f"{'cached':>7} {'afresh':>7}")
+        for label, cached, fresh in where:
+            print(f"  {label:52} {cached:>7.1f} {fresh:>7.1f}")
     missed = []
     problems = []
     for result in results:

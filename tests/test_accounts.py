@@ -188,13 +188,25 @@ def test_unknown_activation_link_is_404(client):
     ("111111", "111111", "too easy to guess"),
     ("123456", "123456", "too easy to guess"),
     ("12345", "12345", "Your PIN is 6 digits."),
+    ("١٢٣٤٥٦", "١٢٣٤٥٦", "too easy to guess"),  # 123456 in Arabic-Indic digits
+    ("480153\n", "480153\n", None),  # a line break is not a digit, but the spaces around a PIN are dropped
 ])
 def test_bad_pins_are_refused_clearly(client, newcomer, coach, pin, again, message):
     token = issue_activation_token(newcomer, coach)
     db.session.commit()
     response = client.post(f"/activate/{token}", data={"pin": pin, "pin_again": again})
+    if message is None:
+        assert response.status_code == 302
+        return
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert newcomer.secret_hash is None
+
+
+def test_a_pin_typed_in_arabic_indic_digits_is_the_same_pin(client, make_user):
+    make_user(Role.PARTICIPANT, phone="+31612345001")  # PIN 480153
+    eastern = TEST_PIN.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    response = client.post("/login", data={"phone": "0612345001", "pin": eastern})
+    assert response.status_code == 302 and response.headers["Location"] == "/week"
 
 
 def test_coach_creates_a_participant_and_sees_the_code_once(login_as, coach):

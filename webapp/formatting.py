@@ -1,6 +1,7 @@
 """Dates, times and names as people read them, in the page's language (Babel/CLDR)."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_time
@@ -8,6 +9,7 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2.ext import Extension
 from markupsafe import Markup
 
 from .accounts.models import Role
@@ -108,7 +110,24 @@ def time_span(start: datetime, end: datetime) -> Markup:
     return Markup('<span class="nowrap" dir="ltr">{}–{}</span>').format(clock(start), clock(end))
 
 
+class DropIndentation(Extension):
+    """Templates' indentation is for their readers, not for phones on prepaid data: the leading
+    spaces of each line of an HTML template are dropped when it is loaded (about 150 bytes of
+    every compressed page). Only the template's own text changes, never what people typed, and
+    HTML treats a line break with or without spaces after it the same. (Flask-HTMLmin, the
+    library option, rewrites every response at run time and is no longer maintained.)"""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        if name and name.endswith(".html"):
+            return INDENTATION.sub("", source)
+        return source
+
+
+INDENTATION = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.add_extension(DropIndentation)
     app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day, moment=moment)
     app.jinja_env.globals.update(
         relative_day=relative_day,

@@ -18,7 +18,14 @@ from ..forms import FlaskForm
 from ..i18n import LANGUAGES
 from .services import InvalidPhone, email_in_use, normalise_phone, phone_in_use
 
-PIN_RULE = Regexp(r"^\d{6}$", message=_l("Your PIN is 6 digits."))
+PIN_RULE = Regexp(r"\A[0-9]{6}\Z", message=_l("Your PIN is 6 digits."))
+# Arabic phones often type Arabic-Indic digits; a PIN is the same PIN whichever digits typed it.
+EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def western_digits(value: str | None) -> str | None:
+    """The PIN as typed, with Arabic-Indic digits as 0-9 and spaces around it dropped."""
+    return value.strip().translate(EASTERN_DIGITS) if isinstance(value, str) else value
 
 
 class ParticipantLoginForm(FlaskForm):
@@ -26,7 +33,7 @@ class ParticipantLoginForm(FlaskForm):
         DataRequired(message=_l("Fill in your phone number.")),
         Length(max=30, message=_l("This phone number is too long.")),
     ])
-    pin = PasswordField(_l("PIN (6 digits)"), validators=[
+    pin = PasswordField(_l("PIN (6 digits)"), filters=[western_digits], validators=[
         DataRequired(message=_l("Fill in your PIN.")), PIN_RULE,
     ])
     remember = BooleanField(_l("Stay signed in on this phone"), default=True)
@@ -45,10 +52,10 @@ class StaffLoginForm(FlaskForm):
 
 
 class ActivationForm(FlaskForm):
-    pin = PasswordField(_l("Choose a PIN of 6 digits"), validators=[
+    pin = PasswordField(_l("Choose a PIN of 6 digits"), filters=[western_digits], validators=[
         DataRequired(message=_l("Choose a PIN.")), PIN_RULE,
     ])
-    pin_again = PasswordField(_l("Type the same PIN again"), validators=[
+    pin_again = PasswordField(_l("Type the same PIN again"), filters=[western_digits], validators=[
         DataRequired(message=_l("Type your PIN again.")),
         EqualTo("pin", message=_l("The two PINs are not the same. Type the same PIN twice.")),
     ])
