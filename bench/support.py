@@ -69,7 +69,6 @@ def bench_settings(url: str, **overrides) -> dict:
     return {
         "SECRET_KEY": "mijnweek-bench",
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "RATELIMIT_ENABLED": False,
         "REMINDER_WORKER": "off",
         "VAPID_PRIVATE_KEY": None,

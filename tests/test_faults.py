@@ -362,9 +362,44 @@ class SqliteLock:
         db.session.commit()
 
 
-def test_pooled_connections_are_checked_before_use(app):
-    """A pooled connection the database has dropped is replaced before use, not handed to a query."""
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+def _drop_pooled_connection() -> None:
+    """Have PostgreSQL end the backend of the connection this app's pool holds (as a restart would)."""
+    from sqlalchemy import create_engine, text
+
+    db.session.remove()
+    with db.engine.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    admin = create_engine(db.engine.url)
+    with admin.begin() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    admin.dispose()
+
+
+def test_an_idle_pooled_connection_the_database_dropped_is_replaced_before_use(app, monkeypatch):
+    import webapp
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server that drops connections")
+    from sqlalchemy import text
+
+    _drop_pooled_connection()
+    monkeypatch.setattr(webapp, "IDLE_BEFORE_PING", 0.0)  # the connection counts as idle: pinged
+    assert db.session.execute(text("SELECT 1")).scalar() == 1
+    db.session.remove()
+
+
+def test_a_signed_in_request_after_a_database_restart_succeeds(app, make_user, monkeypatch):
+    import webapp
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server that drops connections")
+    person = make_user(Role.PARTICIPANT)
+    client = app.test_client(user=person)
+    assert client.get("/week").status_code == 200
+    _drop_pooled_connection()
+    monkeypatch.setattr(webapp, "IDLE_BEFORE_PING", 3600.0)  # in steady use: not pinged, the first read fails
+    db.session.remove()  # a new request's session, as in production
+    assert client.get("/week").status_code == 200
 
 
 def test_database_outage_while_the_worker_runs_it_recovers_by_itself(app, make_user, migrated, tmp_path):

@@ -41,7 +41,8 @@ def build_config(instance_path: Path, overrides: dict) -> dict:
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping on every checkout: idle connections are checked instead (webapp.ping_idle_connections).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),

@@ -7,6 +7,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
@@ -30,6 +31,11 @@ def configure(login_manager: LoginManager) -> None:
         return user
 
 
+def _read_once(statement):
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement).mappings().first()
+
+
 def _signed_in(user_id: int) -> User | None:
     """The signed-in person, read with one SELECT outside a transaction and handed to the
     request's session as if it had loaded it. Most requests need nothing else from the database
@@ -39,8 +45,14 @@ def _signed_in(user_id: int) -> User | None:
     if loaded is not None:
         return loaded
     table = User.__table__
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(select(table).where(table.c.id == user_id)).mappings().first()
+    statement = select(table).where(table.c.id == user_id)
+    try:
+        row = _read_once(statement)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        # The database dropped this pooled connection (a restart): the pool is renewed, ask again.
+        row = _read_once(statement)
     if row is None:
         return None
     user = User(**{attribute.key: row[attribute.columns[0].name]

@@ -30,6 +30,7 @@ from urllib.parse import urlparse
 import urllib3
 from pywebpush import WebPusher
 from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -154,9 +155,7 @@ def send_due(at: datetime | None = None, limit: int = 200) -> Tally:
     # services must not sit "idle in transaction" holding locks (a migration would wait on them).
     db.session.commit()
     results = _push_all(pushes)
-    outcomes.update(_settle(pushes, results, waiting, at))
-    _write(outcomes, at)
-    db.session.commit()
+    outcomes = _record(outcomes, pushes, results, waiting, at)
     for notification_id, outcome in sorted(outcomes.items()):
         tally.count(outcome.tally_name, notification_id)
     return tally
@@ -252,6 +251,24 @@ def _settle(pushes: list[_Push], results, waiting: dict[int, Notification], at: 
                                             at + retry_after[notification_id])
         else:
             yield notification_id, _Outcome(NotificationStatus.UNREACHABLE, "no device accepted the notification")
+
+
+def _record(decided: dict[int, _Outcome], pushes, results, waiting, at: datetime) -> dict[int, _Outcome]:
+    """Write what the push services answered, in one commit. When the database dropped the
+    connection meanwhile (a restart while the pushes were out), write it once more over a new
+    one: the pushes went out, and writing them off to a later retry would send them twice."""
+    for attempt in (1, 2):
+        outcomes = dict(decided)
+        try:
+            outcomes.update(_settle(pushes, results, waiting, at))
+            _write(outcomes, at)
+            db.session.commit()
+            return outcomes
+        except DBAPIError as error:
+            db.session.rollback()
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _write(outcomes: dict[int, _Outcome], at: datetime) -> None:
