@@ -70,6 +70,7 @@ from .support import (
     gunicorn,
     load_average,
     sign_in_participant,
+    stop_process,
     temporary_database,
     worker_pids,
 )
@@ -714,7 +715,6 @@ class BackendResult:
 @contextmanager
 def reminder_worker(url: str, log):
     """`flask notify worker` beside the web server, as in production; yields its pid."""
-    import signal
 
     environment = os.environ | {"DATABASE_URL": url, "SECRET_KEY": "mijnweek-bench-server-cost",
                                 "MIJNWEEK_ENV": "development"}
@@ -723,12 +723,7 @@ def reminder_worker(url: str, log):
     try:
         yield process.pid
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def sqlite_settings_under_gunicorn(url: str) -> str:

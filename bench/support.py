@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -303,7 +305,6 @@ def free_port() -> int:
 def gunicorn(url: str, workers: int, threads: int, environment: dict | None = None, log=None):
     """gunicorn (gthread) with `bench.wsgi_bench:app` on a free port; yields (port, master pid), stopped
     afterwards. `environment` adds variables; `log` (an open file) takes gunicorn's and the app's stderr."""
-    import signal
     import subprocess
 
     port = free_port()
@@ -332,12 +333,17 @@ def gunicorn(url: str, workers: int, threads: int, environment: dict | None = No
             time.sleep(0.3)
         yield port, process.pid
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL when it has not stopped within 30 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def worker_pids(master: int) -> list[int]:
