@@ -40,6 +40,11 @@ def test_new_coach_signs_up_with_a_link_and_a_password(admin, login_as, app):
     response = client.post("/admin/people/new", data={"display_name": "Noor Coach", "email": "Noor@Example.org",
                                                       "role": "coach", "locale": "en"})
     assert response.status_code == 303
+    from webapp.audit.services import history
+    from webapp.accounts.models import User
+
+    noor = db.session.query(User).filter_by(email="noor@example.org").one()
+    assert [(entry.action, entry.actor_id) for entry in history(noor)] == [("account.created", admin.id)]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     token = page.split("/activate/")[1].split("<")[0]
     visitor = app.test_client()
@@ -61,10 +66,18 @@ def test_new_coach_signs_up_with_a_link_and_a_password(admin, login_as, app):
 
 
 def test_switch_staff_off_but_not_yourself(admin, login_as, make_user):
+    from webapp.audit.services import history
+
     coach = make_user(Role.COACH)
     client = login_as(admin)
     client.post(f"/admin/people/{coach.id}/switch")
     assert coach.is_enabled is False
+    assert [(entry.action, entry.actor_id) for entry in history(coach)] == [("account.deactivated", admin.id)]
+    client.post(f"/admin/people/{coach.id}/activation")
+    client.post(f"/admin/people/{coach.id}/switch")
+    assert coach.is_enabled is True
+    assert [entry.action for entry in history(coach)][:2] == ["account.reactivated", "activation.issued"]
+    client.post(f"/admin/people/{coach.id}/switch")
     assert sign_in_staff(coach.email, "a long test password").result == "wrong"
     response = client.post(f"/admin/people/{admin.id}/switch")
     assert response.status_code == 400 and admin.is_enabled

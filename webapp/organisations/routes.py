@@ -21,6 +21,8 @@ from ..accounts.forms import NewStaffForm
 from ..accounts.models import Role
 from ..accounts.queries import get_staff_or_404, staff_members
 from ..accounts.services import create_staff, issue_activation_token
+from ..audit.services import record
+from ..caseload.services import switch_off, switch_on
 from ..errors import render_error
 from ..extensions import db
 from ..schedule.models import Location, Organisation
@@ -118,6 +120,7 @@ def new_person():
     if form.validate_on_submit():
         person = create_staff(current_user, form.display_name.data, form.email.data, Role(form.role.data),
                               form.locale.data)
+        record(current_user, person, "account.created")
         _remember_link(person)
         db.session.commit()
         return redirect(url_for("organisations.person_link", person_id=person.id), 303)
@@ -135,6 +138,7 @@ def _remember_link(person) -> None:
 def new_person_link(person_id: int):
     person = get_staff_or_404(person_id, current_user)
     _remember_link(person)
+    record(current_user, person, "activation.issued")
     db.session.commit()
     return redirect(url_for("organisations.person_link", person_id=person.id), 303)
 
@@ -157,6 +161,7 @@ def switch_person(person_id: int):
     person = get_staff_or_404(person_id, current_user)
     if person.id == current_user.id:
         return render_error(400, _("You cannot switch off your own account."))
-    person.is_enabled = not person.is_enabled
+    # The same as a coach switching a participant off or on: audited, and nothing waiting is sent.
+    (switch_off if person.is_enabled else switch_on)(current_user, person)
     db.session.commit()
     return redirect(url_for("organisations.people"), 303)
