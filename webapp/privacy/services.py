@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import ActivationToken, BuddyMatch, CoachAssignment, Role, User
+from ..accounts.models import BuddyMatch, CoachAssignment, Role, User
 from ..audit.labels import describe_change
 from ..audit.services import history
 from ..calendar_feed.models import CalendarFeed
@@ -154,17 +154,9 @@ def erase_participant(admin: User, participant: User) -> Erased:
     db.session.execute(delete(Message).where(Message.id.in_(own_messages)).execution_options(synchronize_session=False))
     db.session.execute(delete(Event).where(Event.id.in_(own_events)).execution_options(synchronize_session=False))
     db.session.execute(delete(Series).where(Series.id.in_(own_series)).execution_options(synchronize_session=False))
-    for model, column in ((Attendance, Attendance.user_id), (MessageRecipient, MessageRecipient.recipient_id),
-                          (PushSubscription, PushSubscription.user_id), (Notification, Notification.user_id),
-                          (ActivationToken, ActivationToken.user_id), (CalendarFeed, CalendarFeed.user_id),
-                          (SeriesMember, SeriesMember.user_id), (CoachAssignment, CoachAssignment.participant_id),
-                          (BuddyMatch, BuddyMatch.participant_id)):
-        # Explicit rather than left to ON DELETE CASCADE: SQLite enforces it only with foreign keys on.
-        db.session.execute(delete(model).where(column == participant.id).execution_options(synchronize_session=False))
-    from ..audit.models import AuditEntry
-
-    db.session.execute(delete(AuditEntry).where(AuditEntry.subject_id == participant.id)
-                       .execution_options(synchronize_session=False))
+    # The rest goes with the account through the foreign keys' ON DELETE CASCADE (on in SQLite too,
+    # webapp/__init__.py): attendances, receipts, devices, notifications, links, feed, series
+    # memberships, assignments, matches and the audit entries about them.
     participant_id = participant.id
     db.session.delete(participant)
     db.session.flush()
