@@ -10,7 +10,7 @@ FONTS := webapp/static/vendor/fonts/noto-sans-ethiopic-400.woff2 webapp/static/v
 CATALOGS := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: setup run test bench translations extract compile-translations clean
+.PHONY: setup system-packages run test bench translations extract compile-translations clean
 
 setup: $(VENV)/.installed $(HTMX) $(FONTS) $(COMPILED)
 
@@ -41,7 +41,25 @@ run: setup
 	@echo "Mijn Week runs at http://$(HOST):$(PORT)/ with its reminder worker (Ctrl-C stops both)"
 	REMINDER_WORKER=in-process $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: setup
+# Debian packages the tests need: the browser, fonts with Ge'ez and Arabic glyphs, a D-Bus
+# daemon (the notification-tap test runs its own bus) and Java (the Nu HTML checker).
+# Each is looked for by what the tests use, so another distribution's copy counts too.
+system-packages:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -q "Noto Sans Ethiopic" || missing="$$missing fonts-noto-core"; \
+	command -v dbus-daemon >/dev/null || missing="$$missing dbus-daemon"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "The tests need Debian packages that are missing; run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	if ! command -v apt-get >/dev/null; then echo "The tests need these packages (Debian names), install them first:$$missing"; exit 1; fi; \
+	echo "Installing Debian packages for the tests:$$missing"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null
+
+test: system-packages setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print their figures and fail when a budget is missed (see bench/README.md).
