@@ -40,8 +40,8 @@ def test_new_coach_signs_up_with_a_link_and_a_password(admin, login_as, app):
     response = client.post("/admin/people/new", data={"display_name": "Noor Coach", "email": "Noor@Example.org",
                                                       "role": "coach", "locale": "en"})
     assert response.status_code == 303
-    from webapp.audit.services import history
     from webapp.accounts.models import User
+    from webapp.audit.services import history
 
     noor = db.session.query(User).filter_by(email="noor@example.org").one()
     assert [(entry.action, entry.actor_id) for entry in history(noor)] == [("account.created", admin.id)]

@@ -27,6 +27,7 @@ from webapp.extensions import db
 from webapp.messages.models import Message, MessageRecipient
 from webapp.notify.keys import public_key
 from webapp.notify.models import PushSubscription
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import EventKind
 from webapp.timeutil import today_local
 
@@ -62,7 +63,7 @@ def team(app, make_user, assign, make_event, login_as):
                        start=datetime.combine(today_local() + timedelta(days=3), clock(14, 30)))
     assert login_as(amina).post(f"/events/{event.id}/answer", data={"answer": "confirmed"}).status_code == 303
     assert login_as(coach).post("/coach/messages/new", data={
-        "recipients": [amina.id], "template_key": "", "event_id": 0, "body": "Tot donderdag!"}).status_code == 303
+        "recipients": [amina.id], "event_id": 0, "body": "Tot donderdag!", "send_as_written": "y"}).status_code == 303
     response = login_as(amina).post("/push/subscriptions", json=Subscriber().subscription(PHONE_ENDPOINT))
     assert response.status_code == 201
     return coach, amina, event
@@ -146,7 +147,7 @@ def test_backup_during_an_open_write_then_restore_brings_back_exactly_that(app, 
     # Afterwards things change: another answer, a removed phone, a new message, a switched-off account, new keys.
     login_as(amina).post(f"/events/{event.id}/answer", data={"answer": "declined", "reason": "sick"})
     assert login_as(amina).delete("/push/subscriptions", json={"endpoint": PHONE_ENDPOINT}).status_code == 204
-    login_as(coach).post("/coach/messages/new", data={"recipients": [amina.id], "template_key": "", "event_id": 0,
+    login_as(coach).post("/coach/messages/new", data={"recipients": [amina.id], "event_id": 0,
                                                       "body": "Beterschap"})
     assert login_as(coach).post(f"/coach/participants/{amina.id}/deactivate").status_code == 303
     for name in instance_keys:
@@ -189,7 +190,7 @@ def test_backup_while_the_app_keeps_committing(app, team, tmp_path):
         with app.app_context():
             try:
                 while not stop.is_set():
-                    message = Message(sender_id=coach.id, body=f"busy {len(committed)}")
+                    message = Message(sender_id=coach.id, wording=Wording.own(f"busy {len(committed)}", "nl"))
                     message.recipients = [MessageRecipient(recipient_id=amina.id)]
                     db.session.add(message)
                     db.session.commit()
@@ -218,7 +219,7 @@ def test_backup_while_the_app_keeps_committing(app, team, tmp_path):
     assert made.exit_code == 0, made.output
     [backup_file] = backups_in(tmp_path / "backups")
     with sqlite3.connect(backup_file) as copy:
-        busy = [row[0] for row in copy.execute("SELECT id FROM messages WHERE body LIKE 'busy %' ORDER BY id")]
+        busy = [row[0] for row in copy.execute("SELECT id FROM messages WHERE wording LIKE '%busy %' ORDER BY id")]
         without_recipient = copy.execute("SELECT count(*) FROM messages WHERE NOT EXISTS (SELECT 1 FROM "
                                          "message_recipients WHERE message_id = messages.id)").fetchone()[0]
     copy.close()

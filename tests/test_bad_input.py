@@ -36,9 +36,10 @@ from webapp.accounts.models import BuddyMatch, CoachAssignment, Role, User
 from webapp.extensions import db
 from webapp.messages.models import Message, MessageRecipient
 from webapp.messages.services import send
-from webapp.messages.texts import COACH_TEMPLATES, QUICK_REPLIES
 from webapp.notify.models import Notification, NotificationStatus, PushSubscription
 from webapp.notify.planner import REMINDERS, _reminder_rows, plan_window, reminder_due
+from webapp.phrases.book import Writer, phrases_for
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import (
     Attendance,
     AttendanceStatus,
@@ -155,6 +156,18 @@ def requests(who, path: str, fields=NO_FIELDS, **path_ids):
 
 # --- the forms, field by field --------------------------------------------------------------------
 
+def PHRASES_ODD(name: str) -> dict:
+    """A phrase field given an unknown key, a participant's key, too many phrases, or a gap out of range."""
+    return {name: st.one_of(st.sampled_from(["nope", "reply_ok", "appointment_reminder", "in_room", "later_start",
+                                             "come_early", "interpreter_for"]), ANY_TEXT),
+            f"{name}-in_room-room": st.one_of(st.sampled_from(["", "x" * 21, "a\x00b"]), ANY_TEXT),
+            f"{name}-later_start-time": st.one_of(st.sampled_from(["25:00", "9:00", "", "١٠:٣٠"]), ANY_TEXT),
+            f"{name}-come_early-minutes": st.sampled_from(["0", "121", "-5", "five", HUGE_NUMBER]),
+            f"{name}-interpreter_for-language": st.sampled_from(["xx", "", "nl"])}
+
+
+HUGE_NUMBER = "99999999999999999999"
+TOO_MANY_PHRASES = [phrase.key for phrase in phrases_for(Writer.STAFF, ("bring",))]
 DATE_ODD = st.one_of(BAD_DATES, ANY_TEXT)
 TIME_ODD = st.one_of(BAD_TIMES, ANY_TEXT)
 PLAN_VALID = {
@@ -165,13 +178,18 @@ PLAN_VALID = {
     "start": one("10:00", "14:30", "09:00"),
     "end": one("11:00", "16:00", "12:00"),
     "note": one("", "Neem je paspoort mee.", "أحضر جواز سفرك"),
+    "note_phrases": st.sampled_from([[], ["bring_id_card"], ["bring_id_card", "in_room"], ["interpreter_for"]]),
+    "note_phrases-in_room-room": one("2.14", "B"),
+    "note_phrases-interpreter_for-language": one("ar", "ti"),
+    "interpreter": one("", "ti", "fa_AF"),
     "save_anyway": maybe("y"),
 }
 PLAN_ODD = {"day": DATE_ODD, "until": DATE_ODD, "start": TIME_ODD, "end": TIME_ODD,
             "kind": st.one_of(KINDS, ANY_TEXT), "location_id": st.one_of(ids("place", "other_place"), ANY_TEXT),
             "weekdays": st.one_of(st.sampled_from(["7", "-1", "0", "6", "99999999999999999999"]), ANY_TEXT),
             "people": st.one_of(ids("amina", "yonas", "other_participant", "coach"), ANY_TEXT),
-            "repeat": st.sampled_from(["once", "weekly", "daily", ""]), "scope": st.sampled_from(["this", "following", "all"])}
+            "repeat": st.sampled_from(["once", "weekly", "daily", ""]), "scope": st.sampled_from(["this", "following", "all"]),
+            **PHRASES_ODD("note_phrases"), "interpreter": st.one_of(st.sampled_from(["xx", "nl-NL", "AR"]), ANY_TEXT)}
 NEW_PLAN_VALID = PLAN_VALID | {
     "people": st.sampled_from([[Ref("amina")], [Ref("amina"), Ref("yonas")]]),
     "repeat": one("once", "weekly"),
@@ -220,11 +238,13 @@ SUBSCRIPTIONS = st.one_of(
 def compose_fields():
     return form({
         "recipients": st.sampled_from([[Ref("amina")], [Ref("amina"), Ref("yonas")]]),
-        "template_key": st.sampled_from([[""]] + [[key] for key in COACH_TEMPLATES]),
+        "phrases": st.sampled_from([[], ["please_call_me"], ["appointment_reminder"], ["bring_id_card", "in_room"],
+                                    TOO_MANY_PHRASES]),
+        "phrases-in_room-room": one("2.14", "B"),
         "event_id": st.sampled_from([["0"], [Ref("appointment")]]),
         "body": one("Tot morgen!", "إلى الغد", "ክሳዕ ጽባሕ"),
     }, {"recipients": st.one_of(ids("amina", "other_participant", "coach"), ANY_TEXT),
-        "template_key": st.one_of(st.sampled_from(list(QUICK_REPLIES) + ["nope"]), ANY_TEXT),
+        **PHRASES_ODD("phrases"),
         "event_id": st.one_of(ids("appointment", "other_appointment", "past_appointment"), ANY_TEXT)})
 
 
@@ -296,14 +316,18 @@ case("buddies.held", requests(["buddy", "buddy", "amina"], "/buddy/meetings/{mee
 case("buddies.propose", requests(["buddy", "buddy", "buddy", "coach"], "/buddy/participants/{person}/meetings/new", form(
     SLOT_VALID | {
         "location_id": st.sampled_from([["0"], [Ref("place")]]), "note": one("", "Bij de bieb"),
+        "note_phrases": st.sampled_from([[], ["meet_entrance"], ["in_room"]]), "note_phrases-in_room-room": one("B"),
         "other_day_1": maybe("2026-11-28"), "other_start_1": maybe("11:00"),
         "other_day_2": maybe("2026-11-29"), "other_start_2": maybe("23:30"), "save_anyway": maybe("y"),
     }, SLOT_ODD), person=ids("amina", "other_participant")), 20)
 case("buddies.move", requests(["amina", "amina", "buddy"], "/meetings/{meeting}/move", form(
-    SLOT_VALID | {"reason": one("", "Ik moet werken"), "option": maybe(Ref("option"))},
-    SLOT_ODD | {"option": st.one_of(ids("option", "other_option"), ANY_TEXT)}),
+    SLOT_VALID | {"reason": one("", "Ik moet werken"), "option": maybe(Ref("option")),
+                  "reason_phrases": st.sampled_from([[], ["reason_sick"], ["cannot_make_it"]])},
+    SLOT_ODD | {"option": st.one_of(ids("option", "other_option"), ANY_TEXT), **PHRASES_ODD("reason_phrases")}),
     meeting=ids("meeting", "other_meeting", "past_meeting")), 15)
-case("buddies.cancel", requests(["amina", "buddy"], "/meetings/{meeting}/cancel", form({"reason": one("", "Ziek")}),
+case("buddies.cancel", requests(["amina", "buddy"], "/meetings/{meeting}/cancel", form(
+    {"reason": one("", "Ziek"), "reason_phrases": st.sampled_from([[], ["reason_child_ill"], ["teacher_ill"]])},
+    PHRASES_ODD("reason_phrases")),
                                 meeting=ids("meeting", "other_meeting")), 6)
 case("buddies.start_match", requests(STAFF, "/coach/participants/{person}/matches",
                                      form({"buddy_id": st.sampled_from([[Ref("other_buddy")], [Ref("buddy")]])},
@@ -326,16 +350,30 @@ case("schedule.check_overlaps", requests(STAFF, "/coach/events/overlaps", form(
 case("schedule.edit_event", requests(STAFF, "/coach/events/{event}/edit", form(
     PLAN_VALID | {"scope": one("this", "following")}, PLAN_ODD),
     event=ids("appointment", "series_event", "meeting", "other_appointment")), 25)
-case("schedule.cancel", requests(STAFF, "/coach/events/{event}/cancel", form({"scope": one("this", "following")}),
-                                 event=ids("appointment", "series_event", "other_appointment")), 6)
+case("schedule.cancel", requests(STAFF, "/coach/events/{event}/cancel", form({
+    "cancel-scope": one("this", "following"), "cancel-reason_phrases": st.sampled_from([[], ["teacher_ill"],
+                                                                                         ["later_start"]]),
+    "cancel-reason_phrases-later_start-time": one("10:30", "25:00"), "cancel-reason": one("", "Ziek", "مريض")},
+    PHRASES_ODD("cancel-reason_phrases")), event=ids("appointment", "series_event", "other_appointment")), 10)
 case("schedule.answer", requests(["amina", "amina", "buddy"], "/events/{event}/answer", form({
-    "answer": one("confirmed", "declined"), "reason": maybe("sick", "work", "other"),
+    "answer": one("confirmed", "declined"), "reason": maybe("sick", "work", "child_ill", "authority", "other"),
     "reason_text": one("", "Ik ben ziek", "أنا مريض"),
 }, {"answer": st.sampled_from(["invited", "maybe", "CONFIRMED"]), "reason": st.sampled_from(["bored", "SICK"])}),
     event=ids("appointment", "cafe_event", "past_appointment", "other_appointment", "class_event")), 20)
 case("messages.compose", requests(STAFF, "/coach/messages/new", compose_fields()), 20)
+case("phrases.preview_words", requests(["coach", "coach", "buddy", "amina"], "/phrases/preview", form({
+    "preview_phrases": one("phrases", "note_phrases"), "preview_text": one("body", "note"),
+    "preview_readers": one("recipients", "people", "event", "participant", "meeting"),
+    "preview_confirm": one("send_as_written"),
+    "preview_id": st.sampled_from([[Ref("appointment")], [Ref("amina")], [Ref("meeting")], ["0"]]),
+    "recipients": st.sampled_from([[Ref("amina")], [Ref("amina"), Ref("yonas")]]),
+    "event_id": st.sampled_from([["0"], [Ref("appointment")]]),
+    "phrases": st.sampled_from([[], ["appointment_reminder"], ["in_room"]]), "body": one("", "Tot dan", "إلى الغد"),
+}, {"preview_id": st.one_of(ids("other_appointment", "other_participant", "other_meeting"), ANY_TEXT),
+    "event_id": st.one_of(ids("other_appointment"), ANY_TEXT), **PHRASES_ODD("phrases")})), 15)
 case("messages.reply", requests(["amina", "amina", "coach"], "/messages/{message}/reply",
-                                form({"reply": one(*QUICK_REPLIES)}, {"reply": st.sampled_from(list(COACH_TEMPLATES))}),
+                                form({"reply": one(*(phrase.key for phrase in phrases_for(Writer.PARTICIPANT, ("replies",))))},
+                                     {"reply": st.sampled_from(["please_call_me", "bring_id_card", "reason_sick"])}),
                                 message=ids("message", "other_message")), 6)
 case("notify.remove_device", requests(["amina", "amina", "coach"], "/push/devices/{device}/remove",
                                       device=ids("device", "other_device")), 5)
@@ -425,7 +463,7 @@ found("schedule.answer", "amina", "/events/{event}/answer", (("answer", "decline
 found("notify.remove_device", "amina", "/push/devices/{device}/remove", device=Ref("other_device"))
 # A refusal in English on an Arabic page: length limits (never extracted), WTForms' own messages.
 found("messages.compose", "coach", "/coach/messages/new",
-      (("recipients", Ref("amina")), ("template_key", ""), ("event_id", "0"), ("body", "a" * 1001)))
+      (("recipients", Ref("amina")), ("event_id", "0"), ("body", "a" * 1001)))
 found("schedule.new_event", "coach", "/coach/events/new",
       PLAN + (("day", "2026-11-26"), ("start", "10:00"), ("end", "25:00"), ("repeat", "once")))
 found("schedule.new_event", "coach", "/coach/events/new",
@@ -604,8 +642,8 @@ def _build_world(app) -> World:
                            kind=EventKind.LANGUAGE_CLASS, organiser_id=coach.id)
     world.ids["series_event"] = db.session.scalars(
         select(Event.id).where(Event.series_id == series.id, Event.starts_at > now_utc()).order_by(Event.starts_at)).first()
-    world.ids["message"] = send(coach, [amina], body="Hallo").id
-    world.ids["other_message"] = send(people["other_coach"], [other], body="Hallo").id
+    world.ids["message"] = send(coach, [amina], Wording.own("Hallo", "nl")).id
+    world.ids["other_message"] = send(people["other_coach"], [other], Wording.own("Hallo", "nl")).id
     for name, owner in (("device", amina), ("other_device", other)):
         world.add(name, PushSubscription(user_id=owner.id, endpoint=f"https://push.example.org/{name}",
                                          p256dh=P256DH, auth=AUTH))

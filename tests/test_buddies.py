@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from webapp.accounts.models import BuddyMatch, Role
 from webapp.extensions import db
+from webapp.phrases.wording import Wording, read
 from webapp.schedule.models import AttendanceStatus, Event, EventKind, Presence
 from webapp.timeutil import to_local, today_local
 
@@ -30,8 +31,8 @@ def day_in(days: int) -> date:
 
 def propose(client, participant, days=3, start="14:00", end="15:30", **extra):
     return client.post(f"/buddy/participants/{participant.id}/meetings/new", data={
-        "day": day_in(days).isoformat(), "start": start, "end": end, "location_id": "0", "note": "Bij de bieb",
-        **extra})
+        "day": day_in(days).isoformat(), "start": start, "end": end, "location_id": "0",
+        "note_phrases": "meet_entrance", **extra})
 
 
 def meeting() -> Event:
@@ -59,7 +60,8 @@ def test_propose_then_participant_says_yes(pair, login_as):
     event = meeting()
     assert statuses(event) == {"participant": AttendanceStatus.INVITED, "buddy": AttendanceStatus.CONFIRMED}
     week = login_as(amina).get(f"/week/{_week(event)}").get_data(as_text=True)
-    assert f"/meetings/{event.id}/move" in week and "Bij de bieb" in week
+    assert f"/meetings/{event.id}/move" in week
+    assert " ".join(read(event.note, amina.locale).sentences) in week  # the buddy's note, in Amina's language
     login_as(amina).post(f"/events/{event.id}/answer", data={"answer": "confirmed"})
     assert statuses(meeting()) == {"participant": AttendanceStatus.CONFIRMED, "buddy": AttendanceStatus.CONFIRMED}
     assert "Confirmed by both of you" in _english(login_as(buddy), buddy).get("/buddy").get_data(as_text=True)
@@ -100,7 +102,7 @@ def test_participant_suggests_a_time_and_buddy_confirms(pair, login_as):
     assert response.status_code == 303
     event = meeting()
     assert statuses(event) == {"participant": AttendanceStatus.CONFIRMED, "buddy": AttendanceStatus.INVITED}
-    assert event.change_reason == "Ik werk dan"
+    assert event.change_reason == Wording(text="Ik werk dan", lang="ar", by="participant")
     login_as(buddy).post(f"/events/{event.id}/answer", data={"answer": "confirmed"})
     assert statuses(meeting())["buddy"] == AttendanceStatus.CONFIRMED
 
@@ -111,7 +113,7 @@ def test_either_side_cancels_with_a_reason(pair, login_as):
     event = meeting()
     assert login_as(amina).post(f"/meetings/{event.id}/cancel", data={"reason": "Ziek"}).status_code == 303
     event = meeting()
-    assert event.is_cancelled and event.change_reason == "Ziek"
+    assert event.is_cancelled and event.change_reason.text == "Ziek"
     assert "Ziek" in login_as(buddy).get("/buddy").get_data(as_text=True)
 
 
@@ -130,7 +132,7 @@ def test_buddy_marks_held_after_the_time(pair, login_as, make_event):
 def test_busy_blocks_show_times_without_details(pair, login_as, make_event):
     _, buddy, amina, _ = pair
     make_event(EventKind.COACH_APPOINTMENT, start=datetime.combine(day_in(3), time(9)), minutes=60,
-               attendees=[amina], title="Gesprek over schulden", note="geheim")
+               attendees=[amina], title="Gesprek over schulden", note=Wording.own("geheim", "nl"))
     page = login_as(buddy).get(f"/buddy/participants/{amina.id}/busy?day={day_in(3).isoformat()}").get_data(as_text=True)
     assert "09:00–10:00" in page
     for secret in ("Gesprek", "schulden", "geheim", "Stadhuis", "coach"):

@@ -6,15 +6,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import pytest
+from dateutil.rrule import rrulestr
 from flask import render_template
 from flask_babel import force_locale
 
 from webapp.accounts.models import Role
 from webapp.calendar_feed.services import make_feed, settings_context
 from webapp.extensions import db
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import EventKind
 from webapp.schedule.series import create_series
-from webapp.timeutil import now_utc, to_local, today_local
+from webapp.timeutil import LOCAL_TZ, now_utc, to_local, today_local
 
 # A Friday a week before summer time starts (Sunday 29 March 2026, 02:00 becomes 03:00).
 BEFORE_SPRING = date(2026, 3, 20)
@@ -52,6 +54,11 @@ def events_by_uid(calendar: icalendar.Calendar) -> dict[str, icalendar.Event]:
     return {str(component["UID"]): component for component in calendar.walk("VEVENT")}
 
 
+def uid(event, host: str = "mijnweek.test") -> str:
+    """The event's UID in a feed fetched at `host` (the tests' SERVER_NAME unless said)."""
+    return f"event-{event.id}@{host}"
+
+
 def test_feed_is_an_amsterdam_calendar_with_local_times_across_summer_time(client, participant, make_event, spring):
     overnight = make_event(EventKind.WORK, start=datetime(2026, 3, 28, 22, 0), minutes=12 * 60, attendees=[participant])
     before = make_event(EventKind.LANGUAGE_CLASS, start=datetime(2026, 3, 27, 9, 0), minutes=180, attendees=[participant])
@@ -73,7 +80,7 @@ def test_feed_is_an_amsterdam_calendar_with_local_times_across_summer_time(clien
     assert ("CET", timedelta(hours=1)) in offsets and ("CEST", timedelta(hours=2)) in offsets
 
     events = events_by_uid(calendar)
-    night = events[f"event-{overnight.id}@mijnweek"]
+    night = events[uid(overnight)]
     assert night["DTSTART"].params["TZID"] == "Europe/Amsterdam"
     start, end = night.decoded("DTSTART"), night.decoded("DTEND")
     assert (start.replace(tzinfo=None), end.replace(tzinfo=None)) == (datetime(2026, 3, 28, 22, 0),
@@ -83,42 +90,109 @@ def test_feed_is_an_amsterdam_calendar_with_local_times_across_summer_time(clien
     assert start.astimezone(UTC) == datetime(2026, 3, 28, 21, 0, tzinfo=UTC)
     assert end.astimezone(UTC) == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)
     for event, utc_hour in ((before, 8), (after, 7)):
-        item = events[f"event-{event.id}@mijnweek"]
+        item = events[uid(event)]
         assert item.decoded("DTSTART").replace(tzinfo=None).time() == datetime(2026, 1, 1, 9, 0).time()
         assert item.decoded("DTSTART").astimezone(UTC).hour == utc_hour
     assert b"DTSTART;TZID=Europe/Amsterdam:20260330T090000" in response.data
 
 
+def zoneinfo_changes(first_year: int, last_year: int) -> list[tuple[datetime, timedelta, timedelta]]:
+    """(UTC moment, offset before, offset after) of every clock change of Europe/Amsterdam, hour by hour."""
+    changes = []
+    moment = datetime(first_year, 1, 1, tzinfo=UTC)
+    before = moment.astimezone(LOCAL_TZ).utcoffset()
+    while moment.year <= last_year:
+        moment += timedelta(hours=1)
+        after = moment.astimezone(LOCAL_TZ).utcoffset()
+        if after != before:
+            assert (moment - timedelta(seconds=1)).astimezone(LOCAL_TZ).utcoffset() == before  # on the hour
+            changes.append((moment, before, after))
+            before = after
+    return changes
+
+
+def test_the_zone_is_written_as_yearly_rules_that_agree_with_zoneinfo_2020_to_2040(client, participant):
+    response = client.get(feed_path(participant))
+    # The form Outlook and tzurl.org write; icalendar's own (an RDATE list) is misread by ical.js.
+    assert b"RDATE" not in response.data and b"COMMENT" not in response.data
+    [timezone] = icalendar.Calendar.from_ical(response.data).walk("VTIMEZONE")
+    assert str(timezone["TZID"]) == "Europe/Amsterdam"
+    parts = {part.name: part for part in timezone.subcomponents}
+    assert sorted(parts) == ["DAYLIGHT", "STANDARD"] and len(timezone.subcomponents) == 2
+    expected = {"STANDARD": (datetime(1970, 10, 25, 3, 0), 10, timedelta(hours=2), timedelta(hours=1), "CET"),
+                "DAYLIGHT": (datetime(1970, 3, 29, 2, 0), 3, timedelta(hours=1), timedelta(hours=2), "CEST")}
+    for name, (dtstart, month, offset_from, offset_to, tzname) in expected.items():
+        part = parts[name]
+        assert part.decoded("DTSTART") == dtstart
+        assert dict(part["RRULE"]) == {"FREQ": ["YEARLY"], "BYMONTH": [month], "BYDAY": ["-1SU"]}
+        assert (part.decoded("TZOFFSETFROM"), part.decoded("TZOFFSETTO"), str(part["TZNAME"])) == (
+            offset_from, offset_to, tzname)
+        assert f"DTSTART:{dtstart:%Y%m%dT%H%M%S}".encode() in response.data
+
+    # Expand the written rules (dateutil, not zoneinfo): each onset is a wall-clock time before
+    # the change, so minus TZOFFSETFROM it is the UTC moment. They must be zoneinfo's changes.
+    written = sorted(
+        ((onset - part.decoded("TZOFFSETFROM")).replace(tzinfo=UTC), part.decoded("TZOFFSETFROM"),
+         part.decoded("TZOFFSETTO"))
+        for part in parts.values()
+        for onset in rrulestr(part["RRULE"].to_ical().decode(), dtstart=part.decoded("DTSTART")).between(
+            datetime(2020, 1, 1), datetime(2041, 1, 1)))
+    assert written == zoneinfo_changes(2020, 2040)
+    assert len(written) == 42
+
+
+def test_uids_carry_the_feeds_own_host_and_stay_the_same(client, participant, make_event):
+    event = make_event(start=datetime.combine(today_local() + timedelta(days=1), datetime.min.time()).replace(hour=10),
+                       attendees=[participant])
+    path = feed_path(participant)
+
+    def uids(base_url: str | None = None) -> list[str]:
+        response = client.get(path, **({"base_url": base_url} if base_url else {}))
+        assert response.status_code == 200
+        return [str(item["UID"]) for item in icalendar.Calendar.from_ical(response.data).walk("VEVENT")]
+
+    assert uids() == uids() == [uid(event)] == [f"event-{event.id}@mijnweek.test"]
+    assert uids("https://mijnweek.example.nl") == [uid(event, "mijnweek.example.nl")]
+    # The port is left out, and a host name is the same in any case or with its root dot.
+    assert uids("http://127.0.0.1:5000") == uids("http://127.0.0.1:8000") == [uid(event, "127.0.0.1")]
+    assert uids("https://MijnWeek.Example.NL.") == [uid(event, "mijnweek.example.nl")]
+    assert uids("http://[::1]:5000") == [uid(event, "[::1]")]
+    # Another installation, another UID for its event with the same number.
+    assert uids("https://mijnweek.zaanstad.example") != uids("https://mijnweek.example.nl")
+
+
 def test_place_status_name_and_change_time(client, participant, coach, make_event, spring):
     appointment = make_event(EventKind.COACH_APPOINTMENT, start=datetime(2026, 3, 24, 10, 0),
-                             attendees=[participant], organiser=coach, note="Bring your letter.")
+                             attendees=[participant], organiser=coach, note=Wording.of("bring_duo_letter", text="Bring your letter.", lang="en"))
     cancelled = make_event(EventKind.LANGUAGE_CLASS, start=datetime(2026, 3, 25, 9, 0), attendees=[participant],
-                           title="Groep B1", cancelled_at=now_utc(), change_reason="The teacher is sick.")
+                           title="Groep B1", cancelled_at=now_utc(), change_reason=Wording.of("teacher_ill", text="Ziek.", lang="nl", by="coach"))
 
     events = events_by_uid(read_feed(client, feed_path(participant)))
 
-    first = events[f"event-{appointment.id}@mijnweek"]
+    first = events[uid(appointment)]
     assert str(first["SUMMARY"]) == "Appointment with your coach"
     assert str(first["LOCATION"]) == "Stadhuis, Stadhuisplein 100, Zaandam"
     assert str(first["STATUS"]) == "CONFIRMED"
     description = str(first["DESCRIPTION"])
-    assert "With Sanne de Vries" in description and "Bring your letter." in description
+    assert "With Sanne de Vries" in description and "Bring the letter from DUO. Bring your letter." in description
     assert "afspraak met je coach" in description  # the Dutch word, shown by default in English
     assert first.decoded("LAST-MODIFIED") == appointment.updated_at.replace(microsecond=0)
     assert str(first["URL"]).endswith(f"/week/2026-W13#event-{appointment.id}")
 
-    second = events[f"event-{cancelled.id}@mijnweek"]
+    second = events[uid(cancelled)]
     assert str(second["STATUS"]) == "CANCELLED"
     assert str(second["TRANSP"]) == "TRANSPARENT"
     assert str(second["SUMMARY"]) == "Cancelled: Dutch class: Groep B1"
-    assert "Reason: The teacher is sick." in str(second["DESCRIPTION"])
+    # The phrase in the reader's language; the coach's own words as written, said to be Dutch.
+    assert ("Reason: The teacher is ill. The class does not go ahead. Your coach wrote, in Dutch: Ziek."
+            in str(second["DESCRIPTION"]).replace("\n", " "))
 
 
 def test_names_are_in_the_persons_language_whatever_the_calendar_app_asks(client, make_user, make_event, spring):
     person = make_user(Role.PARTICIPANT, locale="nl")
     event = make_event(EventKind.COACH_APPOINTMENT, start=datetime(2026, 3, 24, 10, 0), attendees=[person])
     response = client.get(feed_path(person), headers={"Accept-Language": "en"})
-    item = events_by_uid(icalendar.Calendar.from_ical(response.data))[f"event-{event.id}@mijnweek"]
+    item = events_by_uid(icalendar.Calendar.from_ical(response.data))[uid(event)]
     assert str(item["SUMMARY"]) == "Afspraak met je coach"
 
 
@@ -134,16 +208,16 @@ def test_only_the_persons_own_agenda_is_in_the_feed(client, participant, coach, 
     too_far = make_event(EventKind.WORK, start=datetime(2026, 9, 19, 9, 0), attendees=[participant])
 
     participant_uids = set(events_by_uid(read_feed(client, feed_path(participant))))
-    assert f"event-{mine.id}@mijnweek" in participant_uids
-    assert f"event-{appointment.id}@mijnweek" in participant_uids
-    assert f"event-{theirs.id}@mijnweek" not in participant_uids
-    assert f"event-{too_old.id}@mijnweek" not in participant_uids
-    assert f"event-{too_far.id}@mijnweek" not in participant_uids
+    assert uid(mine) in participant_uids
+    assert uid(appointment) in participant_uids
+    assert uid(theirs) not in participant_uids
+    assert uid(too_old) not in participant_uids
+    assert uid(too_far) not in participant_uids
 
     coach_events = events_by_uid(read_feed(client, feed_path(coach)))
     # The coach may see the class of someone in the caseload, but it is not in their agenda.
-    assert set(coach_events) == {f"event-{appointment.id}@mijnweek"}
-    assert "With Amina" in str(coach_events[f"event-{appointment.id}@mijnweek"]["DESCRIPTION"])
+    assert set(coach_events) == {uid(appointment)}
+    assert "With Amina" in str(coach_events[uid(appointment)]["DESCRIPTION"])
 
 
 def test_recurring_items_reach_half_a_year_ahead(client, participant):

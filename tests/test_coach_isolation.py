@@ -16,6 +16,7 @@ from webapp.audit.models import AuditEntry
 from webapp.extensions import db
 from webapp.messages.models import Message
 from webapp.messages.services import send
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import Attendance, Event, EventKind
 from webapp.timeutil import today_local
 
@@ -41,7 +42,7 @@ def test_no_coach_route_reaches_another_caseload(app, make_user, assign, make_ev
                       start=datetime.combine(today_local() - timedelta(days=1), time(10)))
     coming = make_event(EventKind.COACH_APPOINTMENT, attendees=[theirs], organiser=coach_b,
                         start=datetime.combine(today_local() + timedelta(days=2), time(10)))
-    message = send(coach_b, [theirs], template_key="please_call_me")
+    message = send(coach_b, [theirs], Wording.of("please_call_me"))
     db.session.commit()
     ids = {"participant_id": theirs.id, "event_id": coming.id, "attendance_id": past.attendances[0].id,
            "message_id": message.id, "match_id": match.id, "week_id": "2026-W48"}

@@ -155,7 +155,10 @@ def test_edit_this_and_following_and_cancel(team, login_as):
     hours = [to_local(e.starts_at).hour for e in db.session.scalars(
         select(Event).filter_by(title="Keuken").order_by(Event.starts_at))]
     assert hours == [10, 10, 12, 12, 12, 12]
-    assert client.post(f"/coach/events/{events[1].id}/cancel", data={"scope": "this"}).status_code == 303
+    refused = client.post(f"/coach/events/{events[1].id}/cancel", data={"cancel-scope": "this"})
+    assert refused.status_code == 400 and "Say why" in refused.get_data(as_text=True)
+    assert client.post(f"/coach/events/{events[1].id}/cancel", data={
+        "cancel-scope": "this", "cancel-reason_phrases": "building_closed"}).status_code == 303
     db.session.expire_all()
     assert [e.is_cancelled for e in db.session.scalars(
         select(Event).filter_by(title="Keuken").order_by(Event.starts_at))] == [False, True, False, False, False, False]

@@ -1,8 +1,8 @@
 """Every page each role can reach, in every language, shows only words of that language.
 
-The visible text of a page, less data (names, places, notes: isolated in <bdi>), text
-marked as another language (the Dutch words, language names) and the brand, may only
-use words that occur in that locale's catalog or in CLDR's day and month names. So an
+The visible text of a page, less data (names, places: isolated in <bdi>), text marked with
+its language (what people wrote, the Dutch words, language names) and the brand, may only
+use words that occur in that locale's catalog or in CLDR's day, month and language names. So an
 unwrapped string, an untranslated entry or an English error page is caught in any page.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 from webapp.demo.seed import seed_demo
 from webapp.extensions import db
 from webapp.i18n import LANGUAGES
+from webapp.phrases.book import INTERPRETER_LANGUAGES
 
 from .pages import reachable_pages, viewers_of
 
@@ -43,7 +44,8 @@ class VisibleText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        other_language = attributes.get("lang") not in (None, self.page_locale)
+        # Text marked with its own language is someone's writing (or a Dutch word), not the app's.
+        other_language = tag != "html" and "lang" in attributes
         skip = self.hidden or tag in NOT_SHOWN or other_language or attributes.get("translate") == "no"
         if not skip:
             self.parts.extend(value for name, value in attrs if name in READ_ALOUD_ATTRIBUTES and value)
@@ -72,8 +74,10 @@ def allowed_words(locale: str) -> set[str]:
     for name in LANGUAGES.values():  # each language is named in its own script everywhere
         words.update(word.casefold() for word in WORD.findall(name))
     cldr = Locale.parse(locale)
+    # Languages are named by CLDR in the page's language (an interpreter, "written in …").
+    language_names = {code: cldr.languages.get(code, "") for code in (*INTERPRETER_LANGUAGES, *LANGUAGES)}
     for names in (cldr.days["format"]["wide"], cldr.days["format"]["abbreviated"],
-                  cldr.months["format"]["wide"], cldr.months["format"]["abbreviated"]):
+                  cldr.months["format"]["wide"], cldr.months["format"]["abbreviated"], language_names):
         for name in names.values():
             words.update(word.casefold() for word in WORD.findall(name))
     return words

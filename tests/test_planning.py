@@ -9,6 +9,7 @@ from sqlalchemy import select
 from webapp.accounts.models import Role
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
+from webapp.phrases.wording import EMPTY
 from webapp.schedule.models import AttendanceStatus, Event, EventKind
 from webapp.schedule.planning import (
     Plan,
@@ -31,7 +32,7 @@ def people(make_user, assign):
 
 
 def weekly(day=date(2026, 10, 5), until=date(2026, 11, 30), start=time(9), end=time(12)):
-    return Plan(kind=EventKind.LANGUAGE_CLASS, title="Taalles", note="", location_id=None, day=day, start=start,
+    return Plan(kind=EventKind.LANGUAGE_CLASS, title="Taalles", note=EMPTY, location_id=None, day=day, start=start,
                 end=end, weekdays=[0, 2], until=until)
 
 
@@ -41,7 +42,7 @@ def events_of(series_id) -> list[Event]:
 
 def test_one_off_event_for_a_group_is_audited(people):
     coach, amina, yonas = people
-    plan = Plan(kind=EventKind.CONNECTION_CAFE, title="", note="", location_id=None, day=date(2026, 12, 3),
+    plan = Plan(kind=EventKind.CONNECTION_CAFE, title="", note=EMPTY, location_id=None, day=date(2026, 12, 3),
                 start=time(19), end=time(21))
     event = plan_event(coach, plan, [amina, yonas])
     db.session.commit()
@@ -133,11 +134,11 @@ def test_overlap_with_a_shift_is_found(people, make_event):
 
     coach, amina, yonas = people
     make_event(EventKind.WORK, start=datetime(2026, 12, 7, 10), minutes=300, attendees=[amina])
-    plan = Plan(kind=EventKind.COACH_APPOINTMENT, title="", note="", location_id=None, day=date(2026, 12, 7),
+    plan = Plan(kind=EventKind.COACH_APPOINTMENT, title="", note=EMPTY, location_id=None, day=date(2026, 12, 7),
                 start=time(14), end=time(14, 30))
     overlaps = find_overlaps(plan, [amina, yonas])
     assert [(o.person.id, o.attendance.event.kind) for o in overlaps] == [(amina.id, EventKind.WORK)]
-    later = Plan(kind=EventKind.COACH_APPOINTMENT, title="", note="", location_id=None, day=date(2026, 12, 7),
+    later = Plan(kind=EventKind.COACH_APPOINTMENT, title="", note=EMPTY, location_id=None, day=date(2026, 12, 7),
                  start=time(15), end=time(16))
     assert find_overlaps(later, [amina]) == []
     assert len(find_overlaps(weekly(day=date(2026, 11, 30), until=date(2026, 12, 31), start=time(14), end=time(15)), [amina])) == 1

@@ -17,6 +17,7 @@ from webapp.messages.models import Message, MessageRecipient
 from webapp.messages.services import send
 from webapp.notify.models import Notification, PushSubscription
 from webapp.notify.planner import plan_window
+from webapp.phrases.wording import EMPTY, Wording
 from webapp.schedule.models import (
     Attendance,
     AttendanceStatus,
@@ -54,12 +55,12 @@ def world(make_user, make_event, assign):
     answer_invitation(appointment.attendances[0], AttendanceStatus.DECLINED, DeclineReason.OTHER, "Zerihun-reden")
     meeting = make_event(EventKind.BUDDY_MEETING, start=at(2, 14), attendees=[zerihun, buddy], organiser=buddy)
     group = make_event(EventKind.LANGUAGE_CLASS, start=at(3, 9), attendees=[zerihun, hana], title="Taalles A2")
-    series = plan_event(coach, Plan(kind=EventKind.WORK, title="Zerihun werkplek", note="", location_id=None,
+    series = plan_event(coach, Plan(kind=EventKind.WORK, title="Zerihun werkplek", note=EMPTY, location_id=None,
                                     day=MONDAY, start=time(13), end=time(17), weekdays=[0],
                                     until=MONDAY + timedelta(weeks=6)), [zerihun])
-    send(coach, [zerihun], body="Zerihun-alleen bericht")
-    shared = send(coach, [zerihun, hana], body="Bericht voor iedereen")
-    send(zerihun, [coach], body="Zerihun-antwoord")
+    send(coach, [zerihun], Wording.own("Zerihun-alleen bericht", "nl"))
+    shared = send(coach, [zerihun, hana], Wording.own("Bericht voor iedereen", "nl"))
+    send(zerihun, [coach], Wording.own("Zerihun-antwoord", "nl"))
     db.session.add(PushSubscription(user_id=zerihun.id, endpoint="https://push.example/zerihun",
                                     p256dh="BZerihunKey", auth="ZerihunAuth", user_agent="Mozilla/5.0 Chrome/130"))
     issue_activation_token(zerihun, coach)
@@ -84,8 +85,9 @@ def test_the_download_holds_everything_about_me_and_no_secrets(world, login_as):
     assert {"Zerihun CV gesprek", "Taalles A2", "Zerihun werkplek"} <= titles
     declined = next(item for item in data["activities"] if item["title"] == "Zerihun CV gesprek")
     assert declined["reason_text"] == "Zerihun-reden" and declined["with"] == "Sanne de Vries"
-    assert {message["text"] for message in data["messages_received"]} == {"Zerihun-alleen bericht", "Bericht voor iedereen"}
-    assert [message["text"] for message in data["messages_sent"]] == ["Zerihun-antwoord"]
+    assert {message["own_text"] for message in data["messages_received"]} == {"Zerihun-alleen bericht",
+                                                                              "Bericht voor iedereen"}
+    assert [message["own_text"] for message in data["messages_sent"]] == ["Zerihun-antwoord"]
     assert data["phones_with_reminders"][0]["browser"] == "Chrome"
     assert data["reminders"] and data["calendar_feed"] is not None
     assert any(change["by"] == "Sanne de Vries" for change in data["changes"])

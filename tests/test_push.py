@@ -21,6 +21,7 @@ from webapp.notify.models import (
 )
 from webapp.notify.planner import plan_window, replan_event
 from webapp.notify.sender import send_due
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import AttendanceStatus, EventKind
 from webapp.timeutil import local_to_utc, now_utc, to_local, today_local
 
@@ -283,7 +284,7 @@ def test_the_lock_screen_says_only_mijn_week_unless_chosen(push_app, amina, serv
     assign(coach, amina)
     subscriber = subscribe(push_app, amina, service)
     appointment(make_event, amina, hours_ahead=0.75)
-    send(coach, [amina], body="Your permit letter came")
+    send(coach, [amina], Wording.own("Your permit letter came", "nl"))
     plan_window()
     db.session.commit()
     assert send_due().sent == 2
@@ -297,7 +298,7 @@ def test_the_lock_screen_says_only_mijn_week_unless_chosen(push_app, amina, serv
 
     login_as(amina).post("/settings/reminders", data={"kind_coach_appointment": "y", "details": "y"})
     assert amina.notification_details is True
-    send(coach, [amina], body="Call me")
+    send(coach, [amina], Wording.own("Call me", "nl"))
     db.session.commit()
     assert send_due().sent == 1
     assert "Sanne" in subscriber.decrypt(service.received[-1].body)["title"]
@@ -308,7 +309,7 @@ def test_message_is_pushed_and_marked_delivered(push_app, amina, service, make_u
     assign(coach, amina)
     subscriber = subscribe(push_app, amina, service)
     push_app.test_client(user=coach).post("/coach/messages/new", data={
-        "recipients": [amina.id], "template_key": "please_call_me", "event_id": 0, "body": ""})
+        "recipients": [amina.id], "phrases": "please_call_me", "event_id": 0, "body": ""})
     assert send_due().sent == 1
     payload = subscriber.decrypt(service.received[-1].body)
     assert "Sanne" in payload["title"] and payload["url"].startswith("/messages/")
@@ -529,7 +530,7 @@ def test_a_switched_off_account_gets_no_change_or_message_notifications(push_app
     event.ends_at += timedelta(hours=1)
     replan_event(event)
     coach_client.post("/coach/messages/new", data={
-        "recipients": [amina.id], "template_key": "please_call_me", "event_id": 0, "body": ""})
+        "recipients": [amina.id], "phrases": "please_call_me", "event_id": 0, "body": ""})
     db.session.commit()
     assert [n for n in outbox(amina) if n.status == NotificationStatus.PENDING] == []
 
@@ -551,7 +552,7 @@ def test_logs_hold_no_message_bodies_pins_or_push_keys(push_app, amina, service,
     subscriber = subscribe(push_app, amina, service)
     service.answer(500)  # the worker meets a failing push service and logs it
     push_app.test_client(user=coach).post("/coach/messages/new", data={
-        "recipients": [amina.id], "template_key": "", "event_id": 0, "body": "Geheim-bericht over je brief"})
+        "recipients": [amina.id], "event_id": 0, "body": "Geheim-bericht over je brief"})
     send_due()
     send_due(at=now_utc() + timedelta(hours=1))
     assert caplog.records  # the test saw the logs it checks

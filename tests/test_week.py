@@ -7,6 +7,7 @@ import pytest
 
 from webapp.accounts.models import Role
 from webapp.extensions import db
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import EventKind
 from webapp.timeutil import IsoWeek, now_utc, today_local
 
@@ -29,7 +30,7 @@ def test_week_shows_every_item_with_kind_time_place_and_person(participant, make
     coach = make_user(Role.COACH, display_name="Sanne de Vries")
     make_event(EventKind.LANGUAGE_CLASS, start=at(0, 9), minutes=180, attendees=[participant], title="Nederlands A2")
     make_event(EventKind.COACH_APPOINTMENT, start=at(1, 15), minutes=30, attendees=[participant],
-               organiser=coach, note="Bring your letter")
+               organiser=coach, note=Wording.own("Bring your letter", "nl"))
     page = login_as(participant).get("/week").get_data(as_text=True)
     assert 'lang="en" dir="ltr"' in page
     assert "Dutch class" in page and "taalles" in page and "Nederlands A2" in page
@@ -53,7 +54,7 @@ def test_other_weeks_and_links(participant, login_as):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'href="/week/2026-W09"' in page and 'href="/week/2026-W11"' in page
-    assert 'hx-push-url="true"' in page and "Back to this week" in page
+    assert 'data-hx-push-url="true"' in page and "Back to this week" in page
     assert 'aria-current="date"' not in page
     assert week.monday.isoformat() in page
 

@@ -12,6 +12,7 @@ from webapp.accounts.models import Role
 from webapp.extensions import db
 from webapp.messages.services import send
 from webapp.notify.models import PushSubscription
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import Attendance, EventKind
 from webapp.timeutil import IsoWeek, local_to_utc
 
@@ -157,7 +158,7 @@ def test_a_change_for_someone_else_keeps_my_copy(week_page, participant, make_us
 
 def test_a_new_message_and_a_new_device_show_at_once(week_page, participant, coach):
     assert "Reminders do not reach your phone" in week_page.get().get_data(as_text=True)
-    send(coach, [participant], body="See you Friday")
+    send(coach, [participant], Wording.own("See you Friday", "nl"))
     db.session.commit()
     page = week_page.get()
     assert page.templates and "1 unread message" in page.get_data(as_text=True)

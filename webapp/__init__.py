@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from .messages.routes import bp as messages_bp
     from .notify.routes import bp as notify_bp
     from .organisations.routes import bp as organisations_bp
+    from .phrases.routes import bp as phrases_bp
     from .privacy.routes import bp as privacy_bp
     from .pwa.routes import bp as pwa_bp
     from .schedule.routes import bp as schedule_bp
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(messages_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(phrases_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(schedule_bp)

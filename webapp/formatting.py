@@ -52,6 +52,16 @@ def moment(iso: str | None) -> str:
     return f"{short_day(value)} {value.year} {clock(value)}"
 
 
+def machine_time(value: datetime | str | None) -> str:
+    """A moment for `<time datetime>`: ISO 8601 to the second. HTML allows at most three
+    digits of a second, and Python's isoformat() writes six (microseconds)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(microsecond=0).isoformat()
+
+
 def relative_day(day: date) -> str | None:
     """'Today' or 'Tomorrow' where it applies, as people say it."""
     today = today_local()
@@ -78,19 +88,26 @@ def bdi(text: str) -> Markup:
     return Markup("<bdi>{}</bdi>").format(text)
 
 
-# Coaches read every message in Dutch, the language of their files and colleagues.
-STAFF_MESSAGE_LOCALE = "nl"
+def read_words(wording, starts_at: datetime | None = None):
+    """A wording (phrases and own text) as the signed-in reader reads it, in the page's language."""
+    from .phrases.wording import read
+
+    return read(wording, str(get_locale()), starts_at)
 
 
-def message_locale() -> str:
-    """Participants read messages in their page language; staff read them in Dutch."""
-    return str(get_locale()) if current_user.role == Role.PARTICIPANT else STAFF_MESSAGE_LOCALE
+def read_typed(text: str, lang: str, by: str = "participant"):
+    """Text someone typed (an answer's "tell us more"), as the signed-in reader reads it: labelled
+    with its language when that is not the page's."""
+    from .phrases.wording import Wording, read
+
+    return read(Wording.own(text, lang or "nl", by), str(get_locale()))
 
 
-def message_text(message) -> str:
-    from .messages.texts import render_text
+def language_in_page(code: str) -> str:
+    """A language's name (CLDR) in the page's language, as in "an interpreter for Arabic"."""
+    from .phrases.wording import language_name
 
-    return render_text(message.template_key, message.body, message.event, message_locale())
+    return language_name(code, str(get_locale()))
 
 
 def device_name(user_agent: str) -> str:
@@ -128,7 +145,8 @@ INDENTATION = re.compile(r"^[ \t]+", re.MULTILINE)
 
 def register(app: Flask) -> None:
     app.jinja_env.add_extension(DropIndentation)
-    app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day, moment=moment)
+    app.jinja_env.filters.update(clock=clock, day_name=day_name, short_day=short_day, moment=moment,
+                                   machine_time=machine_time)
     app.jinja_env.globals.update(
         relative_day=relative_day,
         week_range=week_range,
@@ -142,8 +160,9 @@ def register(app: Flask) -> None:
         bdi=bdi,
         time_span=time_span,
         describe_change=describe_change,
-        message_text=message_text,
-        message_locale=message_locale,
+        read_words=read_words,
+        read_typed=read_typed,
+        language_in_page=language_in_page,
         device_name=device_name,
         ROLES=Role,
     )

@@ -36,6 +36,12 @@ def select_locale() -> str:
     return locale
 
 
+def writing_language(user) -> str:
+    """The language a person writes their own text in: their own language (staff: Dutch unless
+    they chose another)."""
+    return user.locale if user.locale in LANGUAGES else DEFAULT_LOCALE
+
+
 def shows_dutch_words(user, locale: str) -> bool:
     """Whether to show the Dutch word beside each activity and main button.
 

@@ -32,6 +32,7 @@ from webapp.accounts.services import (
 )
 from webapp.demo.seed import DEMO_PIN, DEMO_STAFF_PASSWORD, SeedResult, seed_demo
 from webapp.extensions import db
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import (
     Attendance,
     AttendanceStatus,
@@ -52,6 +53,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE_VIEWPORT = {"width": 360, "height": 740}
+READER_NOTE = "Neem je schrift mee."
 # test-artifacts/ at the repository root (tests/browser/conftest.py -> repository root).
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
 LOCALES = ("nl", "en", "ar", "ti")
@@ -143,7 +145,8 @@ def participant_world(live_app) -> ParticipantWorld:
                                title="Taalles A2")
         event(EventKind.LANGUAGE_CLASS, next_week.monday, time(9, 30), 120, title="Taalles A2")
         appointment = event(EventKind.COACH_APPOINTMENT, next_week.monday + timedelta(days=1),
-                            time(10, 0), 45, organiser_id=coach.id, note="Neem je rooster mee.")
+                            time(10, 0), 45, organiser_id=coach.id,
+                            note=Wording.of("bring_agenda", by="coach"))
         db.session.commit()
         world = ParticipantWorld(
             participant_id=participant.id,
@@ -173,6 +176,8 @@ def reader(live_app):
                                  (this_week.shifted(1).monday + timedelta(days=2), EventKind.WORK, "Werkplek")):
             start = local_to_utc(datetime.combine(day, time(9, 0)))
             event = Event(kind=kind, title=title, starts_at=start, ends_at=start + timedelta(hours=2))
+            if kind == EventKind.LANGUAGE_CLASS:  # the teacher's own words, in Dutch
+                event.note = Wording(text=READER_NOTE, lang="nl", by="coach")
             event.attendances = [Attendance(user_id=person.id, status=AttendanceStatus.CONFIRMED)]
             db.session.add(event)
         db.session.commit()
@@ -183,8 +188,8 @@ def reader(live_app):
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install it with "
-                    "`apt-get install -y chromium fonts-noto-core` (never `playwright install`).",
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make test`, which installs it "
+                    "(never `playwright install`).",
                     pytrace=False)
     from playwright.sync_api import sync_playwright
 

@@ -6,6 +6,7 @@ Selectors are CSS/roles, not translated texts, so the test holds whatever the ca
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +16,8 @@ from webapp.extensions import db
 from webapp.schedule.models import Attendance, AttendanceStatus, DeclineReason
 
 PIN = "480153"
+# A <summary> cannot be aria-pressed: the chosen "I can't come" has this class and a hidden "(chosen)".
+CHOSEN = re.compile(r"\bis-chosen\b")
 
 
 def path_of(url: str) -> str:
@@ -65,7 +68,8 @@ def test_participant_activates_in_arabic_and_answers_an_invitation(
     card.locator(".btn-yes").click()
     expect(card.locator(".status-yes")).to_be_visible()
     expect(card.locator(".btn-yes")).to_have_attribute("aria-pressed", "true")
-    expect(card.locator("summary.btn-no")).to_have_attribute("aria-pressed", "false")
+    expect(card.locator("summary.btn-no")).not_to_have_class(CHOSEN)
+    expect(card.locator("summary.btn-no .sr-only")).to_have_count(0)
 
     # 5. Changed mind: "I can't come", because of sickness.
     card.locator("summary.btn-no").click()
@@ -75,7 +79,8 @@ def test_participant_activates_in_arabic_and_answers_an_invitation(
     decline_form.locator("button[type=submit]").click()
     expect(card.locator(".status-no")).to_be_visible()
     expect(card.locator(".status-yes")).to_have_count(0)
-    expect(card.locator("summary.btn-no")).to_have_attribute("aria-pressed", "true")
+    expect(card.locator("summary.btn-no")).to_have_class(CHOSEN)
+    expect(card.locator("summary.btn-no .sr-only")).to_have_count(1)  # "(chosen)", said
     expect(card.locator(".btn-yes")).to_have_attribute("aria-pressed", "false")
     expect(card.locator("details.decline")).not_to_have_attribute("open", "")
     expect(card.locator(".saved")).to_be_visible()
@@ -99,7 +104,8 @@ def test_participant_activates_in_arabic_and_answers_an_invitation(
     assert path_of(page.url) == f"/week/{world.next_week}"
     expect(html).to_have_attribute("dir", "rtl")
     expect(card.locator(".status-no")).to_be_visible()
-    expect(card.locator("summary.btn-no")).to_have_attribute("aria-pressed", "true")
+    expect(card.locator("summary.btn-no")).to_have_class(CHOSEN)
+    expect(card.locator("summary.btn-no .sr-only")).to_have_count(1)  # "(chosen)", said
     expect(card.locator(".btn-yes")).to_have_attribute("aria-pressed", "false")
 
     assert problems.items == [], "\n".join(problems.items)

@@ -49,6 +49,7 @@ from webapp.notify.keys import PRIVATE_FILE, public_key
 from webapp.notify.models import Notification, NotificationStatus
 from webapp.notify.planner import plan_test
 from webapp.notify.texts import render
+from webapp.phrases.wording import Wording
 from webapp.schedule.models import (
     Attendance,
     AttendanceStatus,
@@ -705,7 +706,7 @@ def _message_from_coach(site: PushSite, person: Person, text: str) -> tuple[dict
                          secret_hash=hash_secret("a long coach password"), locale="nl")
             db.session.add(coach)
             db.session.flush()
-        message = send_message(coach, [db.session.get(User, person.id)], body=text)
+        message = send_message(coach, [db.session.get(User, person.id)], Wording.own(text, "nl"))
         db.session.commit()
         notification = db.session.scalars(db.select(Notification).filter_by(
             user_id=person.id, message_id=message.id)).one()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PHONE_VIEWPORT
+from .conftest import PHONE_VIEWPORT, READER_NOTE
 from .test_offline import _sign_in
 
 pytestmark = pytest.mark.browser
@@ -43,6 +43,28 @@ def test_a_day_is_read_in_the_page_language_when_the_phone_has_that_voice(browse
     spoken = page.evaluate("window.__spoken")
     assert len(spoken) == 1 and spoken[0]["lang"] == "ti-ER"
     assert "Taalles B1" in spoken[0]["text"] and re.search(r"09:00", spoken[0]["text"])
+    assert READER_NOTE not in spoken[0]["text"]  # Dutch text is not read with a Tigrinya voice
+    context.close()
+
+
+def test_own_text_is_read_with_a_voice_of_its_own_language(browser, live_server, reader):
+    context = _phone(browser, live_server, ["ti-ER", "nl-NL"])
+    page = context.new_page()
+    _sign_in(page)
+    own = page.locator(".own-text", has_text=READER_NOTE)
+    expect(own.locator('[lang="nl"]')).to_have_text(READER_NOTE)
+    button = own.locator("[data-read-text]")
+    expect(button).to_be_visible()
+    button.click()
+    assert page.evaluate("window.__spoken") == [{"text": READER_NOTE, "lang": "nl-NL"}]
+    context.close()
+
+
+def test_no_button_for_own_text_without_a_voice_for_its_language(browser, live_server, reader):
+    context = _phone(browser, live_server, ["ti-ER"])
+    page = context.new_page()
+    _sign_in(page)
+    expect(page.locator(".own-text", has_text=READER_NOTE).locator("[data-read-text]")).to_be_hidden()
     context.close()
 
 

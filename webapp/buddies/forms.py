@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ..forms import FlaskForm
+from ..phrases.book import Writer
+from ..phrases.forms import PhrasesField
 from ..schedule.forms import at_most, within_planning_years
 
 REASON_MAX = 200
@@ -29,7 +31,11 @@ class SlotForm(FlaskForm):
 
 class ProposeForm(SlotForm):
     location_id = SelectField(_l("Place"), coerce=int)
-    note = TextAreaField(_l("Note (you may leave this empty)"), validators=[at_most(500)])
+    note_phrases = PhrasesField(_l("Note: ready-made sentences, in your match's own language"),
+                                groups=("bring", "where", "help"))
+    note = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
+                         validators=[at_most(500)])
+    send_as_written = BooleanField(_l("Send my own text as written"))
     other_day_1 = DateField(_l("Another possible date"), validators=[Optional(), within_planning_years])
     other_start_1 = TimeField(_l("From"), validators=[Optional()])
     other_day_2 = DateField(_l("Another possible date"), validators=[Optional(), within_planning_years])
@@ -41,9 +47,28 @@ class ProposeForm(SlotForm):
         return [pair for pair in pairs if pair[0] and pair[1]]
 
 
-class MoveForm(SlotForm):
-    reason = TextAreaField(_l("Why? (you may leave this empty)"), validators=[at_most(REASON_MAX)])
+class ReasonFields:
+    """Why a meeting moves or is cancelled: sentences the other reads in their own language, and own text.
+
+    A buddy picks from the staff sentences, a participant from their reasons (`for_writer`)."""
+
+    reason_phrases = PhrasesField(_l("Why? Choose one or more sentences"), groups=("changes",))
+    reason = TextAreaField(_l("Or write it yourself"), validators=[at_most(REASON_MAX)])
+    send_as_written = BooleanField(_l("Send my own text as written"))
+
+    def for_writer(self, role_value: str):
+        if role_value == "participant":
+            self.reason_phrases.writer, self.reason_phrases.groups = Writer.PARTICIPANT, ("reasons",)
+        return self
 
 
-class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Why? (you may leave this empty)"), validators=[at_most(REASON_MAX)])
+class MoveForm(ReasonFields, SlotForm):
+    pass
+
+
+class CancelForm(ReasonFields, FlaskForm):
+    """Cancelling always says why, so the other person is not left guessing."""
+
+    def validate_reason(self, field):
+        if not self.reason_phrases.data and not (field.data or "").strip():
+            raise ValidationError(_l("Say why: choose a sentence or write your own text."))

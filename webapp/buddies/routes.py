@@ -15,6 +15,8 @@ from ..accounts.models import Role, User
 from ..accounts.queries import get_participant_or_404
 from ..errors import render_error
 from ..extensions import db
+from ..phrases.preview import check_own_text
+from ..phrases.wording import written_by
 from ..schedule.forms import PLANNING_YEARS
 from ..schedule.models import Location
 from ..timeutil import IsoWeek, now_utc, to_local, today_local
@@ -47,23 +49,25 @@ def propose(participant_id: int):
     if request.method == "GET":
         form.day.data = today_local() + timedelta(days=2)
         form.start.data, form.end.data = time(14), time(15, 30)
-    overlaps = []
+    overlaps, shown, problem = [], None, None
     if form.validate_on_submit():
         slot = services.Slot(form.day.data, form.start.data, form.end.data)
         duration = datetime.combine(slot.day, slot.end) - datetime.combine(slot.day, slot.start)
         alternatives = [services.Slot(day, start, (datetime.combine(day, start) + duration).time())
                         for day, start in form.alternatives()]
         overlaps = services.overlaps_for(participant, slot)
-        if not overlaps or request.form.get("save_anyway"):
-            services.propose(current_user, participant, slot, form.location_id.data or None, form.note.data or "",
-                             alternatives)
+        note = written_by(current_user, form.note_phrases.data, form.note.data)
+        shown, problem = check_own_text(note, [participant], form.send_as_written.data)
+        if not problem and (not overlaps or request.form.get("save_anyway")):
+            services.propose(current_user, participant, slot, form.location_id.data or None, note, alternatives)
             db.session.commit()
             flash(_("Sent. %(name)s sees your proposal in their week.", name=participant.first_name), "info")
             return redirect(url_for("buddies.home"), 303)
     week = IsoWeek.containing(form.day.data if form.day.data and not form.day.errors else today_local())
     status = 400 if form.is_submitted() else 200
     return render_template("buddies/propose.html", form=form, participant=participant, overlaps=overlaps,
-                           week=week, blocks=services.busy_blocks(participant, week)), status
+                           week=week, blocks=services.busy_blocks(participant, week), preview=shown,
+                           problem=problem), status
 
 
 @bp.get("/buddy/participants/<int:participant_id>/busy")
@@ -82,8 +86,19 @@ def busy(participant_id: int):
                            blocks=services.busy_blocks(participant, week))
 
 
-def _meeting_page(event, form, template: str, status: int = 200):
-    return render_template(template, event=event, form=form, other=services.the_other(event, current_user).user), status
+def _meeting_page(event, form, template: str, status: int = 200, shown=None, problem=None):
+    return render_template(template, event=event, form=form, other=services.the_other(event, current_user).user,
+                           preview=shown, problem=problem), status
+
+
+def _reason_checked(event, form):
+    """The reason as written, with its preview and what is wrong; a participant's words are theirs
+    to choose (staff read them labelled with their language), so only a buddy is asked."""
+    reason = written_by(current_user, form.reason_phrases.data, form.reason.data)
+    if current_user.role != Role.BUDDY:
+        return reason, None, None
+    shown, problem = check_own_text(reason, [services.the_other(event, current_user).user], form.send_as_written.data)
+    return reason, shown, problem
 
 
 @bp.route("/meetings/<int:event_id>/move", methods=["GET", "POST"])
@@ -93,7 +108,7 @@ def move(event_id: int):
     event = services.get_meeting_or_404(event_id, current_user)
     if event.is_cancelled or event.ends_at <= now_utc():
         return render_error(400, _("This meeting is over or cancelled. It cannot be moved."))
-    form = MoveForm()
+    form = MoveForm().for_writer(current_user.role.value)
     if request.method == "POST" and request.form.get("option"):
         if current_user.role != Role.PARTICIPANT:
             abort(404)
@@ -101,16 +116,19 @@ def move(event_id: int):
         db.session.commit()
         flash(_("Done. The meeting is confirmed."), "info")
         return redirect(url_for("schedule.week"), 303)
-    if form.validate_on_submit():
-        services.move(current_user, event, services.Slot(form.day.data, form.start.data, form.end.data),
-                      form.reason.data or "")
+    shown = problem = None
+    valid = form.validate_on_submit()
+    if valid:
+        reason, shown, problem = _reason_checked(event, form)
+    if valid and not problem:
+        services.move(current_user, event, services.Slot(form.day.data, form.start.data, form.end.data), reason)
         db.session.commit()
         flash(_("Sent. %(name)s is asked if the new time is good.", name=services.the_other(event, current_user).user.first_name), "info")
         return redirect(_home(), 303)
     if request.method == "GET":
         start, end = to_local(event.starts_at), to_local(event.ends_at)
         form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
-    return _meeting_page(event, form, "buddies/move.html", 400 if form.is_submitted() else 200)
+    return _meeting_page(event, form, "buddies/move.html", 400 if form.is_submitted() else 200, shown, problem)
 
 
 @bp.route("/meetings/<int:event_id>/cancel", methods=["GET", "POST"])
@@ -119,13 +137,17 @@ def cancel(event_id: int):
     event = services.get_meeting_or_404(event_id, current_user)
     if event.is_cancelled:
         return redirect(_home(), 303)
-    form = CancelForm()
-    if form.validate_on_submit():
-        services.cancel(current_user, event, form.reason.data or "")
+    form = CancelForm().for_writer(current_user.role.value)
+    shown = problem = None
+    valid = form.validate_on_submit()
+    if valid:
+        reason, shown, problem = _reason_checked(event, form)
+    if valid and not problem:
+        services.cancel(current_user, event, reason)
         db.session.commit()
         flash(_("Cancelled. %(name)s sees it at once.", name=services.the_other(event, current_user).user.first_name), "info")
         return redirect(_home(), 303)
-    return _meeting_page(event, form, "buddies/cancel.html", 400 if form.is_submitted() else 200)
+    return _meeting_page(event, form, "buddies/cancel.html", 400 if form.is_submitted() else 200, shown, problem)
 
 
 @bp.post("/buddy/meetings/<int:event_id>/held")

@@ -13,6 +13,7 @@ from ..accounts.queries import caseload_ids
 from ..audit.services import record
 from ..extensions import db
 from ..notify.planner import replan_event
+from ..phrases.wording import EMPTY, Wording
 from ..schedule.models import (
     Attendance,
     AttendanceStatus,
@@ -83,7 +84,7 @@ class Slot:
         return local_to_utc(first), local_to_utc(datetime.combine(self.day, self.end))
 
 
-def meeting_plan(slot: Slot, location_id: int | None = None, note: str = "") -> Plan:
+def meeting_plan(slot: Slot, location_id: int | None = None, note: Wording = EMPTY) -> Plan:
     return Plan(kind=EventKind.BUDDY_MEETING, title="", note=note, location_id=location_id, day=slot.day,
                 start=slot.start, end=slot.end)
 
@@ -92,11 +93,11 @@ def overlaps_for(participant: User, slot: Slot, ignore: set[int] = frozenset()):
     return find_overlaps(meeting_plan(slot), [participant], ignore)
 
 
-def propose(buddy: User, participant: User, slot: Slot, location_id: int | None, note: str,
+def propose(buddy: User, participant: User, slot: Slot, location_id: int | None, note: Wording,
             alternatives: list[Slot]) -> Event:
     """The buddy proposes a time (and maybe other times); it appears in the participant's week as a question."""
     starts_at, ends_at = slot.span
-    event = Event(kind=EventKind.BUDDY_MEETING, organiser_id=buddy.id, location_id=location_id, note=note.strip(),
+    event = Event(kind=EventKind.BUDDY_MEETING, organiser_id=buddy.id, location_id=location_id, note=note,
                   starts_at=starts_at, ends_at=ends_at)
     event.attendances = [Attendance(user_id=participant.id, status=AttendanceStatus.INVITED),
                          Attendance(user_id=buddy.id, status=AttendanceStatus.CONFIRMED, responded_at=now_utc())]
@@ -109,11 +110,12 @@ def propose(buddy: User, participant: User, slot: Slot, location_id: int | None,
     return event
 
 
-def _move(event: Event, starts_at: datetime, ends_at: datetime, by: User, reason: str, other_confirmed: bool) -> None:
+def _move(event: Event, starts_at: datetime, ends_at: datetime, by: User, reason: Wording,
+          other_confirmed: bool) -> None:
     if (starts_at, ends_at) != (event.starts_at, event.ends_at):
         event.previous_starts_at = event.starts_at
     event.starts_at, event.ends_at = starts_at, ends_at
-    event.change_reason = reason.strip()
+    event.change_reason = reason
     event.options = []
     at = now_utc()
     for attendance in event.attendances:
@@ -130,11 +132,11 @@ def pick_option(participant: User, event: Event, option_id: int) -> None:
     option = next((option for option in event.options if option.id == option_id), None)
     if option is None:
         abort(404)
-    _move(event, option.starts_at, option.ends_at, participant, "", other_confirmed=True)
+    _move(event, option.starts_at, option.ends_at, participant, EMPTY, other_confirmed=True)
     record(participant, participant, "meeting.moved", kind=event.kind.value, starts_at=event.starts_at.isoformat())
 
 
-def move(person: User, event: Event, slot: Slot, reason: str) -> None:
+def move(person: User, event: Event, slot: Slot, reason: Wording) -> None:
     """Either side suggests a new time; the other side is asked again."""
     starts_at, ends_at = slot.span
     _move(event, starts_at, ends_at, person, reason, other_confirmed=False)
@@ -142,9 +144,9 @@ def move(person: User, event: Event, slot: Slot, reason: str) -> None:
     record(person, participant, "meeting.moved", kind=event.kind.value, starts_at=starts_at.isoformat())
 
 
-def cancel(person: User, event: Event, reason: str) -> None:
+def cancel(person: User, event: Event, reason: Wording) -> None:
     event.cancelled_at = now_utc()
-    event.change_reason = reason.strip()
+    event.change_reason = reason
     replan_event(event)
     record(person, _participant_of(event), "event.cancelled", kind=event.kind.value,
            starts_at=event.starts_at.isoformat())

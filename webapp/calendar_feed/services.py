@@ -4,10 +4,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import icalendar
-from flask import url_for
-from flask_babel import force_locale
+from flask import current_app, has_request_context, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -15,12 +16,14 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Role, User
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, shows_dutch_words
+from ..phrases.wording import Wording, language_name, read
 from ..schedule.kinds import KIND_STYLES
 from ..schedule.models import Attendance, Event
 from ..schedule.queries import event_visibility
 from ..schedule.series import extend_horizons
 from ..timeutil import LOCAL_TZ, IsoWeek, local_midnight_utc, to_local, today_local
 from .models import CalendarFeed
+from .timezone import vtimezone
 
 WEEKS_BACK = 4
 WEEKS_AHEAD = 26
@@ -139,16 +142,38 @@ def build_calendar(user: User, today: date | None = None) -> bytes:
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     # An X- property has no known type, so icalendar must be told this is a duration.
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
+    # Every DTSTART and DTEND is in LOCAL_TZ (to_local); a year either side of the window, so
+    # an event that overlaps its edges is covered too.
+    calendar.add_component(vtimezone(LOCAL_TZ, date(start.year - 1, 1, 1), date(end.year + 1, 12, 31)))
+    domain = uid_domain()
     with force_locale(locale):
         dutch_words = shows_dutch_words(user, locale)
         for event in events:
-            calendar.add_component(_vevent(event, user, dutch_words))
-    # A year either side, so an event that overlaps the window's edges is still covered.
-    calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(end.year + 1, 12, 31))
+            calendar.add_component(_vevent(event, user, dutch_words, domain))
     return calendar.to_ical()
 
 
-def _vevent(event: Event, user: User, dutch_words: bool) -> icalendar.Event:
+def uid_domain() -> str:
+    """The host name of the feed's own address, which ends every event's UID.
+
+    So UIDs are the same in every fetch of an installation's feed and differ between
+    installations: a phone that subscribes to two municipalities' feeds keeps their events
+    apart. Lower case and without the port (`127.0.0.1:5000` gives `127.0.0.1`), so the part
+    after the @ stays a host name, as RFC 5545 suggests; an IPv6 address keeps its brackets.
+    """
+    host = request.host if has_request_context() else current_app.config.get("SERVER_NAME") or ""
+    try:
+        name = (urlsplit("//" + host).hostname or "localhost").rstrip(".")
+    except ValueError:  # a broken Host header, such as an unclosed "[::1"
+        name = "localhost"
+    return f"[{name}]" if ":" in name else name
+
+
+def event_uid(event: Event, domain: str) -> str:
+    return f"event-{event.id}@{domain}"
+
+
+def _vevent(event: Event, user: User, dutch_words: bool, domain: str) -> icalendar.Event:
     style = KIND_STYLES[event.kind]
     label = str(style.label)
     summary = label
@@ -159,7 +184,7 @@ def _vevent(event: Event, user: User, dutch_words: bool) -> icalendar.Event:
         # Some calendar apps ignore STATUS:CANCELLED, so the name says it too.
         summary = _("Cancelled: %(activity)s", activity=summary)
     vevent = icalendar.Event()
-    vevent.add("uid", f"event-{event.id}@mijnweek")
+    vevent.add("uid", event_uid(event, domain))
     # Without METHOD, DTSTAMP is the last change: the feed's bytes only change when an event does.
     vevent.add("dtstamp", event.updated_at)
     vevent.add("created", event.created_at)
@@ -189,9 +214,13 @@ def _description(event: Event, user: User, dutch_word: str, link: str | None) ->
     lines = []
     if dutch_word:
         lines.append(_("In Dutch: %(word)s", word=dutch_word))
+    locale = str(get_locale())
     if event.change_reason:
         reason = _("Reason:")
-        lines.append(f"{reason} {event.change_reason}")
+        lines.append(f"{reason} {read(event.change_reason, locale).plain()}")
+    if event.interpreter_language:
+        lines.append(_("With an interpreter for %(language)s",
+                       language=language_name(event.interpreter_language, locale)))
     with_whom = ""
     if event.organiser is not None and event.organiser.id != user.id:
         with_whom = event.organiser.display_name
@@ -201,9 +230,10 @@ def _description(event: Event, user: User, dutch_word: str, link: str | None) ->
     if with_whom:
         lines.append(_("With %(name)s", name=with_whom))
     if event.location is not None and event.location.directions:
-        lines.append(event.location.directions)
+        # A place's directions are written by staff, in Dutch, and said to be so.
+        lines.append(read(Wording.own(event.location.directions, DEFAULT_LOCALE), locale).plain())
     if event.note:
-        lines.append(event.note)
+        lines.append(read(event.note, locale).plain())
     if link:
         lines.append(_("Open in Mijn Week: %(link)s", link=link))
     return "\n".join(lines)

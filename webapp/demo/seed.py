@@ -15,6 +15,7 @@ from ..accounts.services import hash_secret, issue_activation_token, normalise_p
 from ..extensions import db
 from ..messages.models import Message
 from ..messages.services import quick_reply, send
+from ..phrases.wording import EMPTY, Wording
 from ..schedule.models import (
     Attendance,
     AttendanceStatus,
@@ -90,18 +91,21 @@ def _series(title: str, kind: EventKind, rule: str, first: datetime, hours: floa
 
 
 def _one_off(kind: EventKind, day: date, start: time, hours: float, location: Location, organiser: User,
-             attendees: list[tuple[User, AttendanceStatus]], title: str = "", note: str = "") -> Event:
+             attendees: list[tuple[User, AttendanceStatus]], title: str = "", note: Wording = EMPTY,
+             interpreter_language: str | None = None) -> Event:
     starts_at = local_to_utc(datetime.combine(day, start))
     event = db.session.scalars(
         select(Event).filter_by(kind=kind, starts_at=starts_at, organiser_id=organiser.id)
     ).first()
     if event is None:
         event = Event(kind=kind, title=title, note=note, location_id=location.id, organiser_id=organiser.id,
-                      starts_at=starts_at,
+                      interpreter_language=interpreter_language, starts_at=starts_at,
                       ends_at=local_to_utc(datetime.combine(day, start) + timedelta(hours=hours)))
         event.attendances = [Attendance(user_id=person.id, status=status) for person, status in attendees]
         db.session.add(event)
         db.session.flush()
+    else:  # a demo made before phrases existed had its notes in Dutch text
+        event.note, event.interpreter_language = note, interpreter_language
     return event
 
 
@@ -155,14 +159,16 @@ def seed_demo() -> SeedResult:
                             (upcoming + timedelta(days=27), AttendanceStatus.INVITED)):
             appointment = _one_off(EventKind.COACH_APPOINTMENT, day,
                                    time(14 + index % 3, 30 if index % 2 else 0), 0.5, office, coach,
-                                   [(person, status)], note="Neem je agenda en je brief van DUO mee.")
+                                   [(person, status)], note=Wording.of("bring_agenda", "bring_duo_letter", by="coach"),
+                                   # Yonas is still learning Dutch; his coach books a Tigrinya interpreter.
+                                   interpreter_language="ti" if person.locale == "ti" else None)
             appointments.setdefault(person.id, {})[day] = appointment
     # Weekly buddy meetings with Amina in the library, Saturday afternoon.
     for week_offset in (-1, 0, 1):
         buddy_meeting = _one_off(EventKind.BUDDY_MEETING, monday + timedelta(days=5 + 7 * week_offset), time(14), 1.5,
                  library, buddy, [(amina, AttendanceStatus.CONFIRMED if week_offset < 0 else AttendanceStatus.INVITED),
                                   (buddy, AttendanceStatus.CONFIRMED)],
-                 note="Samen praten over de week. Neem je woordenschrift mee.")
+                 note=Wording.of("meet_entrance", "bring_notebook", by="buddy"))
     _one_off(EventKind.TRAINING, monday + timedelta(days=4), time(13), 3, office, coach,
              [(yonas, AttendanceStatus.INVITED)], title="Sollicitatietraining")
 
@@ -180,16 +186,17 @@ def _cancel_wednesday_class(week: IsoWeek) -> None:
     lesson = db.session.scalars(
         select(Event).filter_by(kind=EventKind.LANGUAGE_CLASS, starts_at=wednesday_nine)
     ).first()
-    if lesson is not None and lesson.cancelled_at is None:
-        lesson.cancelled_at = now_utc()
-        lesson.note = "De docent is ziek. De les gaat niet door."
+    if lesson is not None:
+        lesson.cancelled_at = lesson.cancelled_at or now_utc()
+        # The reason, not a note (a demo made before phrases had it as a note in Dutch).
+        lesson.note, lesson.change_reason = EMPTY, Wording.of("teacher_ill", by="coach")
 
 
 def _answer_examples(people: list[User], week: IsoWeek) -> None:
     """A few answers already given, so the coach's overview shows something real."""
     yonas, grace = people[1], people[2]
     answers = {
-        grace: (AttendanceStatus.DECLINED, DeclineReason.SICK, "Ik heb koorts."),
+        grace: (AttendanceStatus.DECLINED, DeclineReason.SICK, "I have a fever."),
         yonas: (AttendanceStatus.CONFIRMED, None, ""),
     }
     for person, (status, reason, text) in answers.items():
@@ -202,6 +209,7 @@ def _answer_examples(people: list[User], week: IsoWeek) -> None:
         ).first()
         if attendance is not None and attendance.status == AttendanceStatus.INVITED:
             attendance.status, attendance.reason, attendance.reason_text = status, reason, text
+            attendance.reason_text_lang = person.locale if text else ""
             attendance.responded_at = now_utc()
 
 
@@ -211,9 +219,9 @@ def _messages(coach: User, people: list[User], appointments: dict, upcoming: dat
     for person in people:
         event = appointments[person.id][upcoming]
         message = db.session.scalars(
-            select(Message).filter_by(sender_id=coach.id, template_key="bring_documents", event_id=event.id)).first()
+            select(Message).filter_by(sender_id=coach.id, event_id=event.id, reply_to_id=None)).first()
         if message is None:
-            message = send(coach, [person], template_key="bring_documents", event=event)
+            message = send(coach, [person], Wording.of("bring_documents", by="coach"), event=event)
             if person is people[1]:
                 quick_reply(person, message, "reply_ok")
         first = first or message

@@ -1,13 +1,14 @@
-"""A message (a template key with parameters, or free text) and its recipients."""
+"""A message (phrases with parameters, and maybe own text) and its recipients."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..extensions import db
+from ..phrases.wording import EMPTY, Wording, WordingType
 from ..schedule.models import Event
 from ..timeutil import UTCDateTime, now_utc
 
@@ -17,10 +18,8 @@ class Message(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    # A template is rendered in each reader's language; free text is shown as written.
-    template_key: Mapped[str | None] = mapped_column(String(64))
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
-    body: Mapped[str] = mapped_column(Text, default="")
+    # Phrases are rendered in each reader's language; own text is shown as written, with its language.
+    wording: Mapped[Wording] = mapped_column(WordingType, default=EMPTY)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
@@ -30,6 +29,11 @@ class Message(db.Model):
     recipients: Mapped[list[MessageRecipient]] = relationship(
         back_populates="message", cascade="all, delete-orphan"
     )
+
+    @property
+    def about_starts_at(self) -> datetime | None:
+        """When the activity this message is about starts: its phrases' %(when)s."""
+        return self.event.starts_at if self.event else None
 
 
 class MessageRecipient(db.Model):

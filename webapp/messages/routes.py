@@ -23,11 +23,15 @@ from ..accounts.queries import caseload
 from ..errors import render_error
 from ..extensions import db
 from ..formatting import clock, short_day
+from ..phrases.book import Writer, phrases_for
+from ..phrases.preview import check_own_text
+from ..phrases.wording import written_by
 from ..schedule.models import Attendance, Event
 from ..schedule.queries import event_visibility
 from ..timeutil import now_utc
 from .forms import ComposeForm
 from .services import (
+    REPLY_KEYS,
     get_received_or_404,
     get_sent_or_404,
     inbox,
@@ -38,7 +42,6 @@ from .services import (
     sent_by,
     unread_state,
 )
-from .texts import COACH_TEMPLATES, QUICK_REPLIES
 
 bp = Blueprint("messages", __name__)
 
@@ -55,8 +58,8 @@ def read(message_id: int):
     received = get_received_or_404(message_id, current_user)
     mark_read(received)
     db.session.commit()
-    return render_template("messages/read.html", received=received, message=received.message,
-                           replies=QUICK_REPLIES if current_user.role == Role.PARTICIPANT else {})
+    replies = phrases_for(Writer.PARTICIPANT, ("replies",)) if current_user.role == Role.PARTICIPANT else []
+    return render_template("messages/read.html", received=received, message=received.message, replies=replies)
 
 
 @bp.post("/messages/<int:message_id>/reply")
@@ -64,7 +67,7 @@ def read(message_id: int):
 def reply(message_id: int):
     received = get_received_or_404(message_id, current_user)
     key = request.form.get("reply", "")
-    if key not in QUICK_REPLIES:
+    if key not in REPLY_KEYS:
         return render_error(400, _("Choose one of the answers."))
     quick_reply(current_user, received.message, key)
     db.session.commit()
@@ -99,8 +102,6 @@ def sent_detail(message_id: int):
 def _prepare(form: ComposeForm) -> list[Event]:
     people = caseload(current_user)
     form.recipients.choices = [SelectChoice(person.id, person.display_name) for person in people]
-    form.template_key.choices = [SelectChoice("", _("Your own text"))] + [
-        SelectChoice(key, str(text.label)) for key, text in COACH_TEMPLATES.items()]
     now = now_utc()
     events = list(db.session.scalars(
         select(Event).where(event_visibility(current_user), Event.ends_at > now, Event.starts_at < now + timedelta(days=42),
@@ -125,18 +126,19 @@ def compose():
                 select(Attendance.user_id).where(Attendance.event_id == event_id)))
         elif participant_id:
             form.recipients.data = [participant_id]
-    problem = None
+    problem = shown = None
     if form.validate_on_submit():
         event = next((event for event in events if event.id == form.event_id.data), None)
-        template_key = form.template_key.data or None
-        if template_key and COACH_TEMPLATES[template_key].needs_event and event is None:
+        wording = written_by(current_user, form.phrases.data, form.body.data)
+        recipients = recipients_for(current_user, form.recipients.data)
+        shown, problem = check_own_text(wording, recipients, form.send_as_written.data,
+                                        event.starts_at if event else None)
+        if form.phrases.needs_event() and event is None:
             problem = _("Choose the appointment this message is about.")
-        else:
-            recipients = recipients_for(current_user, form.recipients.data)
-            send(current_user, recipients, template_key=template_key, body=form.body.data if not template_key else "",
-                 event=event)
+        elif not problem:
+            send(current_user, recipients, wording, event=event)
             db.session.commit()
             flash(_("Sent. Each participant reads it in their own language."), "info")
             return redirect(url_for("messages.coach_index"), 303)
     status = 400 if form.is_submitted() else 200
-    return render_template("messages/compose.html", form=form, problem=problem), status
+    return render_template("messages/compose.html", form=form, problem=problem, preview=shown), status

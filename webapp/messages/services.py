@@ -11,21 +11,26 @@ from ..accounts.models import CoachAssignment, Role, User
 from ..accounts.queries import caseload_ids
 from ..extensions import db
 from ..notify.planner import plan_message
+from ..phrases.book import PHRASES, Writer, phrases_for
+from ..phrases.wording import PhraseUse, Wording
 from ..schedule.models import Event
 from ..timeutil import now_utc
 from .models import Message, MessageRecipient
-from .texts import COACH_TEMPLATES, QUICK_REPLIES
 
 BODY_MAX = 1000
 
 
-def send(sender: User, recipients: list[User], *, template_key: str | None = None, body: str = "",
-         event: Event | None = None) -> Message:
+REPLY_KEYS = frozenset(phrase.key for phrase in phrases_for(Writer.PARTICIPANT, ("replies",)))
+
+
+def send(sender: User, recipients: list[User], wording: Wording, *, event: Event | None = None) -> Message:
     """Write one message to several people; each recipient gets their own read receipt."""
-    if template_key is not None and template_key not in COACH_TEMPLATES | QUICK_REPLIES:
-        raise ValueError(template_key)
-    message = Message(sender_id=sender.id, template_key=template_key, body=body.strip(),
-                      event_id=event.id if event else None)
+    unknown = [use.key for use in wording.phrases if use.key not in PHRASES]
+    if unknown or not wording:
+        raise ValueError(unknown or "empty message")
+    if not wording.by:
+        wording = Wording(wording.phrases, wording.text, wording.lang, sender.role.value)
+    message = Message(sender_id=sender.id, wording=wording, event_id=event.id if event else None)
     message.recipients = [MessageRecipient(recipient_id=person.id) for person in recipients]
     db.session.add(message)
     db.session.flush()
@@ -45,9 +50,9 @@ def coaches_of(participant: User) -> list[User]:
 
 def quick_reply(participant: User, original: Message, key: str) -> Message:
     """A participant's one-tap answer, sent to whoever wrote the message."""
-    if key not in QUICK_REPLIES or original.sender is None:
+    if key not in REPLY_KEYS or original.sender is None:
         raise ValueError(key)
-    reply = send(participant, [original.sender], template_key=key, event=original.event)
+    reply = send(participant, [original.sender], Wording((PhraseUse(key),)), event=original.event)
     reply.reply_to_id = original.id
     return reply
 

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..formatting import clock, short_day
 from ..i18n import DEFAULT_LOCALE, text_direction
 from ..messages.models import Message
-from ..messages.texts import render_text
+from ..phrases.wording import language_name, read
 from ..schedule.kinds import KIND_STYLES
 from ..schedule.models import Event
 from ..timeutil import IsoWeek, to_local
@@ -29,6 +29,11 @@ def _when(moment) -> str:
 
 def _place(event: Event) -> str:
     return event.location.name if event.location else ""
+
+
+def _with_reason(details: str, reason: str) -> str:
+    """The details, then why it changed (in the reader's language); the reason is what matters most."""
+    return _("%(details)s. Reason: %(reason)s", details=details, reason=reason) if reason else details
 
 
 def _event_url(event: Event) -> str:
@@ -93,16 +98,22 @@ def _words(notification: Notification, locale: str) -> tuple[str, str, str]:
     if event is not None:
         activity = str(KIND_STYLES[event.kind].label)
         details = _("%(when)s. %(place)s", when=_when(event.starts_at), place=_place(event)).rstrip(". ")
+        if event.interpreter_language:
+            interpreter = _("With an interpreter for %(language)s",
+                            language=language_name(event.interpreter_language, locale))
+            details = f"{details}. {interpreter}"
         if notification.reason == "day_before":
             return _("Tomorrow: %(activity)s", activity=activity), details, _event_url(event)
         if notification.reason == "hour_before":
             return _("In one hour: %(activity)s", activity=activity), details, _event_url(event)
+        reason = read(event.change_reason, locale).plain()
         if event.is_cancelled:
-            return _("Cancelled: %(activity)s", activity=activity), _when(event.starts_at), _event_url(event)
-        return _("Changed: %(activity)s", activity=activity), details, _event_url(event)
+            return (_("Cancelled: %(activity)s", activity=activity), _with_reason(_when(event.starts_at), reason),
+                    _event_url(event))
+        return _("Changed: %(activity)s", activity=activity), _with_reason(details, reason), _event_url(event)
     if notification.message_id:
         message = db.session.get(Message, notification.message_id)
         sender = message.sender.first_name if message.sender else "Mijn Week"
-        text = render_text(message.template_key, message.body, message.event, locale)
+        text = read(message.wording, locale, message.about_starts_at).plain()
         return _("Message from %(name)s", name=sender), text, url_for("messages.read", message_id=message.id)
     return _("Test reminder"), _("Reminders work on this phone."), url_for("accounts.settings")

@@ -14,9 +14,11 @@ from ..audit.labels import describe_change
 from ..audit.services import history
 from ..calendar_feed.models import CalendarFeed
 from ..extensions import db
-from ..formatting import device_name, message_text
+from ..formatting import device_name
+from ..i18n import writing_language
 from ..messages.models import Message, MessageRecipient
 from ..notify.models import Notification, PushSubscription
+from ..phrases.wording import Wording, read
 from ..schedule.kinds import DECLINE_REASONS, KIND_STYLES, STATUS_LABELS
 from ..schedule.models import Attendance, Event, Series, SeriesMember
 from ..timeutil import now_utc, to_local
@@ -38,6 +40,13 @@ def _match_name(match: BuddyMatch, person: User) -> str | None:
     if match.participant_id == person.id:
         return _name(match.buddy)
     return match.participant.first_name if match.until is None else None
+
+
+def _words(wording: Wording, person: User, starts_at: datetime | None = None) -> dict:
+    """A note or message as the person reads it: sentences in their language, own text as written."""
+    reading = read(wording, writing_language(person), starts_at)
+    return {"text": " ".join(reading.sentences) or None, "own_text": reading.text or None,
+            "own_text_language": reading.lang or None}
 
 
 def personal_data(person: User) -> dict:
@@ -99,18 +108,21 @@ def personal_data(person: User) -> dict:
              "starts_at": _local(item.event.starts_at), "ends_at": _local(item.event.ends_at),
              "place": item.event.location.name if item.event.location else None,
              "with": _name(item.event.organiser) if item.event.organiser_id != person.id else None,
-             "note": item.event.note, "cancelled": item.event.is_cancelled,
+             "note": _words(item.event.note, person), "cancelled": item.event.is_cancelled,
              "answer": str(STATUS_LABELS[item.status]),
              "reason": str(DECLINE_REASONS[item.reason]) if item.reason else None,
-             "reason_text": item.reason_text or None, "answered_at": _local(item.responded_at),
+             "reason_text": item.reason_text or None, "reason_text_language": item.reason_text_lang or None,
+             "answered_at": _local(item.responded_at),
              "came": None if item.presence is None else item.presence.value == "attended"}
             for item in attendances],
         "messages_received": [
             {"from": _name(item.message.sender), "sent_at": _local(item.message.created_at),
-             "text": message_text(item.message), "read_at": _local(item.read_at)} for item in received],
+             **_words(item.message.wording, person, item.message.about_starts_at), "read_at": _local(item.read_at)}
+            for item in received],
         "messages_sent": [
             {"to": [_name(recipient.recipient) for recipient in message.recipients],
-             "sent_at": _local(message.created_at), "text": message_text(message)} for message in sent],
+             "sent_at": _local(message.created_at), **_words(message.wording, person, message.about_starts_at)}
+            for message in sent],
         "phones_with_reminders": [
             {"browser": device_name(device.user_agent), "added_at": _local(device.created_at),
              "last_reminder_at": _local(device.last_success_at)} for device in devices],

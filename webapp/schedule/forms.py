@@ -27,6 +27,8 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import FlaskForm
+from ..phrases.book import INTERPRETER_LANGUAGES
+from ..phrases.forms import PhrasesField, language_choices
 from .models import AttendanceStatus, DeclineReason
 
 REASON_TEXT_MAX = 200
@@ -77,6 +79,27 @@ class AnswerForm(FlaskForm):
             raise ValidationError(_l("Choose why you can't come."))
 
 
+def interpreter_choices() -> list[SelectChoice]:
+    """"No interpreter", then the languages one can be booked for, named in the page's language."""
+    return [SelectChoice("", _l("No interpreter"))] + [SelectChoice(code, name) for code, name in language_choices()]
+
+
+class CancelForm(FlaskForm):
+    """Why an activity is cancelled: ready-made sentences and maybe own text, both shown to everyone concerned."""
+
+    reason_phrases = PhrasesField(_l("Reason: ready-made sentences, in each participant's language"),
+                                  groups=("changes", "help", "where"))
+    reason = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
+                           validators=[at_most(REASON_TEXT_MAX)])
+    send_as_written = BooleanField(_l("Send my own text as written"))
+    scope = RadioField(_l("Cancel"), default="this", validate_choice=False, choices=[
+        SelectChoice("this", _l("Only this one")), SelectChoice("following", _l("This one and all later ones"))])
+
+    def validate_reason(self, field):
+        if not self.reason_phrases.data and not (field.data or "").strip():
+            raise ValidationError(_l("Say why: choose a sentence or write your own text."))
+
+
 class PlanForm(FlaskForm):
     """What a coach plans: who, what, where, when, and whether it repeats weekly."""
 
@@ -95,7 +118,11 @@ class PlanForm(FlaskForm):
     weekdays = SelectMultipleField(_l("On these days"), coerce=int, validate_choice=False,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     until = DateField(_l("Last day"), validators=[needed_when_weekly, within_planning_years])
-    note = TextAreaField(_l("Note for the participant (you may leave this empty)"), validators=[at_most(2000)])
+    note_phrases = PhrasesField(_l("Note for the participants: ready-made sentences, in their own language"))
+    note = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
+                         validators=[at_most(2000)])
+    interpreter = SelectField(_l("Interpreter"), default="", validate_choice=False)
+    send_as_written = BooleanField(_l("Send my own text as written"))
     scope = RadioField(_l("Change"), default="this", validate_choice=False, choices=[
         SelectChoice("this", _l("Only this one")), SelectChoice("following", _l("This one and all later ones"))])
     save_anyway = BooleanField(_l("Save anyway"))
@@ -103,6 +130,10 @@ class PlanForm(FlaskForm):
     def validate_people(self, field):
         if not field.data:
             raise ValidationError(_l("Choose at least one participant."))
+
+    def validate_interpreter(self, field):
+        if field.data and field.data not in INTERPRETER_LANGUAGES:
+            raise ValidationError(_l("Choose a language from the list."))
 
     def validate_end(self, field):
         if self.start.data and field.data and field.data <= self.start.data:

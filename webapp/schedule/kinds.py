@@ -26,9 +26,15 @@ KIND_STYLES: dict[EventKind, KindStyle] = {
     EventKind.OTHER: KindStyle(_l("Other"), "overig", "other"),
 }
 
+# Said by the participant; staff read the same words in their own language.
 DECLINE_REASONS: dict[DeclineReason, object] = {
     DeclineReason.SICK: _l("I am sick"),
+    DeclineReason.CHILD_ILL: _l("My child is ill"),
+    DeclineReason.DOCTOR: _l("A doctor's or hospital appointment"),
+    DeclineReason.AUTHORITY: _l("An appointment with the municipality, IND or DUO"),
+    DeclineReason.NO_TRANSPORT: _l("I have no transport"),
     DeclineReason.WORK: _l("I have to work"),
+    DeclineReason.FORGOT: _l("I forgot"),
     DeclineReason.OTHER: _l("Something else"),
 }
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, enum_column
 from ..extensions import db
+from ..phrases.wording import EMPTY, Wording, WordingType
 from ..timeutil import UTCDateTime, now_utc
 
 
@@ -53,8 +54,15 @@ class Outcome(StrEnum):
 
 
 class DeclineReason(StrEnum):
+    """Why someone can't come, in words every coach reads in their own language."""
+
     SICK = "sick"
+    CHILD_ILL = "child_ill"
+    DOCTOR = "doctor"  # a doctor's or hospital appointment
+    AUTHORITY = "authority"  # an appointment with the municipality, IND or DUO
+    NO_TRANSPORT = "no_transport"
     WORK = "work"
+    FORGOT = "forgot"
     OTHER = "other"
 
 
@@ -90,7 +98,10 @@ class ActivityFields:
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
     title: Mapped[str] = mapped_column(String(160), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
+    # Phrases and maybe own text for the participants (phrases/wording.py), never rendered text.
+    note: Mapped[Wording] = mapped_column(WordingType, default=EMPTY)
+    # A CLDR language code when an interpreter for that language will be there.
+    interpreter_language: Mapped[str | None] = mapped_column(String(16))
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -142,7 +153,7 @@ class Event(ActivityFields, db.Model):
     recurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the time changed after people were invited, so the week can say "moved".
     previous_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    change_reason: Mapped[str] = mapped_column(String(200), default="")
+    change_reason: Mapped[Wording] = mapped_column(WordingType, default=EMPTY)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
 
@@ -197,6 +208,7 @@ class Attendance(db.Model):
     )
     reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason))
     reason_text: Mapped[str] = mapped_column(String(200), default="")
+    reason_text_lang: Mapped[str] = mapped_column(String(16), default="")  # the writer's language
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     presence: Mapped[Presence | None] = mapped_column(enum_column(Presence))
     presence_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

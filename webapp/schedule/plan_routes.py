@@ -16,8 +16,10 @@ from ..accounts.auth import role_required
 from ..accounts.models import Role
 from ..accounts.queries import caseload
 from ..extensions import db
+from ..phrases.preview import check_own_text, readers_for
+from ..phrases.wording import written_by
 from ..timeutil import to_local, today_local
-from .forms import PlanForm
+from .forms import CancelForm, PlanForm, interpreter_choices
 from .kinds import KIND_STYLES
 from .models import Event, EventKind, Location
 from .planning import Plan, cancel_event, change_event, find_overlaps, plan_event
@@ -37,13 +39,15 @@ def _prepare(form: PlanForm, people, event: Event | None = None) -> None:
         SelectChoice(place.id, place.name, render_kw={"translate": "no", "dir": "auto"}) for place in locations]
     names = get_day_names("wide", locale=get_locale())
     form.weekdays.choices = [SelectChoice(day, names[day]) for day in range(7)]
+    form.interpreter.choices = interpreter_choices()
 
 
 def _plan_from(form: PlanForm) -> Plan:
     weekly = form.repeat.data == "weekly"
     # A request without a title or note field (not a browser's) gets None: the same as empty.
     return Plan(kind=EventKind(form.kind.data), title=(form.title.data or "").strip(),
-                note=(form.note.data or "").strip(),
+                note=written_by(current_user, form.note_phrases.data, form.note.data),
+                interpreter_language=form.interpreter.data or None,
                 location_id=form.location_id.data or None, day=form.day.data, start=form.start.data,
                 end=form.end.data, weekdays=form.weekdays.data if weekly else None,
                 until=form.until.data if weekly else None)
@@ -99,10 +103,7 @@ def edit_event(event_id: int):
     form = PlanForm()
     _prepare(form, people, event)
     if request.method == "GET":
-        start, end = to_local(event.starts_at), to_local(event.ends_at)
-        form.kind.data, form.title.data, form.note.data = event.kind.value, event.title, event.note
-        form.location_id.data = event.location_id or 0
-        form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
+        _fill_from(form, event)
     form.people.data = [person.id for person in people]
     form.repeat.data = "once"
     return _save_unless_overlapping(
@@ -111,20 +112,33 @@ def edit_event(event_id: int):
         _("Saved. The change is in the week of everyone concerned."), ignore=_same_series_ids(event))
 
 
+def _fill_from(form: PlanForm, event: Event) -> None:
+    """The form as the event is now, to change it."""
+    start, end = to_local(event.starts_at), to_local(event.ends_at)
+    form.kind.data, form.title.data = event.kind.value, event.title
+    form.note_phrases.process(None, event.note.phrases)
+    form.note.data, form.interpreter.data = event.note.text, event.interpreter_language or ""
+    form.location_id.data = event.location_id or 0
+    form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
+
+
 def _save_unless_overlapping(form: PlanForm, event, people_of, save, saved: str, ignore: set[int] = frozenset()):
     """Planning and changing alike: check the form, warn about overlaps unless the coach chose
     "save anyway", then save and go back; otherwise the form again with what was typed (400 once sent)."""
-    overlaps = []
+    overlaps, note_preview, problem = [], None, None
     if form.validate_on_submit():
         plan, people = _plan_from(form), people_of()
         overlaps = find_overlaps(plan, people, ignore)
-        if not overlaps or form.save_anyway.data:
+        note_preview, problem = check_own_text(plan.note, people, form.send_as_written.data)
+        if not problem and (not overlaps or form.save_anyway.data):
             save(plan, people)
             db.session.commit()
             flash(saved, "info")
             return redirect(_back_to(people), 303)
     status = 400 if form.is_submitted() else 200
-    return render_template("schedule/plan.html", form=form, overlaps=overlaps, event=event), status
+    return render_template("schedule/plan.html", form=form, overlaps=overlaps, event=event, note_preview=note_preview,
+                           problem=problem,
+                           cancel_form=CancelForm(formdata=None, prefix="cancel") if event else None), status
 
 
 @bp.post("/coach/events/<int:event_id>/cancel")
@@ -132,9 +146,22 @@ def _save_unless_overlapping(form: PlanForm, event, people_of, save, saved: str,
 def cancel(event_id: int):
     event = get_event_or_404(event_id, current_user)
     people = [attendance.user for attendance in event.attendances]
-    cancel_event(current_user, event, following=request.form.get("scope") == "following")
+    cancel_form = CancelForm(prefix="cancel")
+    cancel_preview = problem = None
+    valid = cancel_form.validate_on_submit()
+    if valid:
+        reason = written_by(current_user, cancel_form.reason_phrases.data, cancel_form.reason.data)
+        cancel_preview, problem = check_own_text(reason, readers_for(current_user, event=event),
+                                                 cancel_form.send_as_written.data)
+    if not valid or problem:
+        form = PlanForm(formdata=None)
+        _prepare(form, people, event)
+        _fill_from(form, event)
+        return render_template("schedule/plan.html", form=form, overlaps=[], event=event, cancel_form=cancel_form,
+                               cancel_preview=cancel_preview, cancel_problem=problem), 400
+    cancel_event(current_user, event, following=cancel_form.scope.data == "following", reason=reason)
     db.session.commit()
-    flash(_("Cancelled. Everyone concerned sees it in their week."), "info")
+    flash(_("Cancelled. Everyone concerned sees it in their week, with the reason."), "info")
     return redirect(_back_to(people), 303)
 
 

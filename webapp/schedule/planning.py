@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..extensions import db
 from ..notify.planner import replan_event
+from ..phrases.wording import EMPTY, Wording
 from ..timeutil import local_to_utc, now_utc, to_local
 from .models import Attendance, AttendanceStatus, Event, EventKind, Series, SeriesMember
 from .series import create_series
@@ -27,13 +28,14 @@ class Plan:
 
     kind: EventKind
     title: str
-    note: str
+    note: Wording
     location_id: int | None
     day: date
     start: time
     end: time
     weekdays: list[int] | None = None  # Monday = 0; None for a one-off
     until: date | None = None
+    interpreter_language: str | None = None
 
     @property
     def duration(self) -> timedelta:
@@ -99,7 +101,7 @@ def _audit_all(actor: User, people, action: str, event_like) -> None:
 def plan_event(organiser: User, plan: Plan, people: list[User]) -> Event | Series:
     """Create a one-off event or a weekly series for these people."""
     fields = {"kind": plan.kind, "title": plan.title, "note": plan.note, "location_id": plan.location_id,
-              "organiser_id": organiser.id}
+              "interpreter_language": plan.interpreter_language, "organiser_id": organiser.id}
     if plan.weekdays:
         series = create_series(members=people, rule=plan.rule, first_start_local=datetime.combine(plan.day, plan.start),
                                duration=plan.duration, **fields)
@@ -123,6 +125,7 @@ def _apply(event: Event, plan: Plan, on_day: date) -> bool:
     starts_at, ends_at = local_to_utc(start), local_to_utc(start + plan.duration)
     moved = (starts_at, ends_at) != (event.starts_at, event.ends_at)
     event.kind, event.title, event.note, event.location_id = plan.kind, plan.title, plan.note, plan.location_id
+    event.interpreter_language = plan.interpreter_language
     if moved:
         event.previous_starts_at = event.starts_at
     event.starts_at, event.ends_at = starts_at, ends_at
@@ -156,6 +159,7 @@ def change_event(actor: User, event: Event, plan: Plan, following: bool = False)
     ).all()
     successor = Series(
         kind=plan.kind, title=plan.title, note=plan.note, location_id=plan.location_id, organiser_id=old.organiser_id,
+        interpreter_language=plan.interpreter_language,
         rrule=old.rrule,  # the same weekdays, up to the same end
         first_start_local=datetime.combine(to_local(split_at).date(), plan.start),
         duration_minutes=int(plan.duration.total_seconds() // 60),
@@ -179,8 +183,10 @@ def change_event(actor: User, event: Event, plan: Plan, following: bool = False)
     _audit_all(actor, people, "event.changed", event)
 
 
-def cancel_event(actor: User, event: Event, following: bool = False, at: datetime | None = None) -> None:
-    """Cancel one event, or this and every later occurrence of its series; they stay visible as cancelled."""
+def cancel_event(actor: User, event: Event, following: bool = False, at: datetime | None = None,
+                 reason: Wording = EMPTY) -> None:
+    """Cancel one event, or this and every later occurrence of its series; they stay visible as cancelled,
+    with the reason everyone concerned reads in their own language."""
     at = at or now_utc()
     people = [attendance.user for attendance in event.attendances]
     targets = [event]
@@ -194,6 +200,7 @@ def cancel_event(actor: User, event: Event, following: bool = False, at: datetim
     for target in targets:
         if target.cancelled_at is None:
             target.cancelled_at = at
+            target.change_reason = reason
             replan_event(target, at=at)
     _audit_all(actor, people, "event.cancelled", event)
 

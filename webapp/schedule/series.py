@@ -59,6 +59,7 @@ def expand_series(series: Series, until: datetime) -> int:
             kind=series.kind,
             title=series.title,
             note=series.note,
+            interpreter_language=series.interpreter_language,
             location_id=series.location_id,
             organiser_id=series.organiser_id,
             starts_at=starts_at,

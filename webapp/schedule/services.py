@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from ..accounts.models import User
 from ..audit.services import record
+from ..i18n import writing_language
 from ..notify.planner import replan_event
 from ..timeutil import IsoWeek, now_utc, to_local, today_local
 from .models import Attendance, AttendanceStatus, DeclineReason, Presence
@@ -109,6 +110,8 @@ def answer_invitation(
     attendance.status = status
     attendance.reason = reason
     attendance.reason_text = reason_text
+    # What a participant types is in their own language; staff see it labelled so.
+    attendance.reason_text_lang = writing_language(attendance.user) if reason_text else ""
     attendance.responded_at = at
     replan_event(event, changed=False, at=at)  # no reminders for someone who can't come
     return True

@@ -101,40 +101,62 @@
     });
   }
 
-  // Read a day aloud, in the page's language, only when the phone has a voice for it.
+  // Read a day aloud, in the page's language, only when the phone has a voice for it. Text someone
+  // wrote in another language has its own button, with a voice for that language.
   if (!("speechSynthesis" in window)) return;
   var lang = document.documentElement.lang;
   var voice = null;
-  function findVoice() {
+  function voiceFor(code) {
     var voices = window.speechSynthesis.getVoices();
-    voice = null;
-    for (var i = 0; i < voices.length && !voice; i++) {
-      if (voices[i].lang.toLowerCase().split(/[-_]/)[0] === lang) voice = voices[i];
+    for (var i = 0; i < voices.length; i++) {
+      if (voices[i].lang.toLowerCase().split(/[-_]/)[0] === code) return voices[i];
     }
+    return null;
+  }
+  function writtenText(button) {
+    return button.parentNode.querySelector("[lang]");
+  }
+  function languageOf(element) {
+    return element.lang.toLowerCase().split(/[-_]/)[0];
+  }
+  function findVoice() {
+    voice = voiceFor(lang);
     Array.prototype.forEach.call(document.querySelectorAll("[data-read-aloud]"), function (button) {
       button.hidden = !voice;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-read-text]"), function (button) {
+      button.hidden = !voiceFor(languageOf(writtenText(button)));
     });
   }
   findVoice();
   window.speechSynthesis.addEventListener("voiceschanged", findVoice);
   document.addEventListener("htmx:afterSettle", findVoice);
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-read-aloud]");
-    if (!button || !voice) return;
+    var button = event.target.closest("[data-read-aloud], [data-read-text]");
+    if (!button) return;
+    var own = button.hasAttribute("data-read-text");
+    var chosen = own ? voiceFor(languageOf(writtenText(button))) : voice;
+    if (!chosen) return;
     var synth = window.speechSynthesis;
     var speaking = button.getAttribute("aria-pressed") === "true";
     synth.cancel();
-    Array.prototype.forEach.call(document.querySelectorAll("[data-read-aloud]"), function (other) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-read-aloud], [data-read-text]"), function (other) {
       other.setAttribute("aria-pressed", "false");
     });
     if (speaking) return;
-    var day = button.closest(".day").cloneNode(true);
-    Array.prototype.forEach.call(day.querySelectorAll("button, form, [data-not-read]"), function (node) {
-      node.remove();
-    });
-    var utterance = new SpeechSynthesisUtterance(day.textContent.replace(/\s+/g, " ").trim());
-    utterance.lang = voice.lang;
-    try { utterance.voice = voice; } catch (error) { /* the language alone picks a voice */ }
+    var text;
+    if (own) {
+      text = writtenText(button).textContent;
+    } else {
+      var day = button.closest(".day").cloneNode(true);
+      Array.prototype.forEach.call(day.querySelectorAll("button, form, [data-not-read]"), function (node) {
+        node.remove();
+      });
+      text = day.textContent;
+    }
+    var utterance = new SpeechSynthesisUtterance(text.replace(/\s+/g, " ").trim());
+    utterance.lang = chosen.lang;
+    try { utterance.voice = chosen; } catch (error) { /* the language alone picks a voice */ }
     utterance.rate = 0.9;
     utterance.onend = function () { button.setAttribute("aria-pressed", "false"); };
     button.setAttribute("aria-pressed", "true");
