@@ -27,9 +27,11 @@ $(HTMX): node_modules/.package-lock.json
 	mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
-webapp/static/vendor/fonts/noto-sans-ethiopic-%.woff2: node_modules/.package-lock.json
-	mkdir -p $(dir $@)
-	cp node_modules/@fontsource/noto-sans-ethiopic/files/noto-sans-ethiopic-ethiopic-$*-normal.woff2 $@
+# The Ge'ez web font, cut to the characters of the Tigrinya catalog (webapp/ethiopic_font.py).
+webapp/static/vendor/fonts/noto-sans-ethiopic-%.woff2: node_modules/.package-lock.json $(VENV)/.installed \
+		webapp/ethiopic_font.py webapp/translations/ti/LC_MESSAGES/messages.po
+	$(BIN)/python -m webapp.ethiopic_font \
+		node_modules/@fontsource/noto-sans-ethiopic/files/noto-sans-ethiopic-ethiopic-$*-normal.woff2 $@
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@

@@ -1,5 +1,8 @@
 """Static files under content-hashed names (`css/app.3f9a1c2b7d.css`), cached for a year.
 
+Our own scripts and stylesheets are served minified (rjsmin, rcssmin: comments and spaces
+are for their readers, not for phones on prepaid data); the files in the tree stay as written.
+
 Written here because Flask-Static-Digest, the maintained Flask option, neither rewrites the
 `url()` references inside stylesheets (our fonts) nor serves its hashed copies with a long
 cache; this is a few dozen lines with no build step and no generated files. A name whose
@@ -16,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import brotli
+import rcssmin
+import rjsmin
 from flask import (
     Flask,
     abort,
@@ -37,7 +42,7 @@ class Digests:
     """Every static file's hash, and the stylesheets rewritten to point at hashed names."""
 
     hashes: dict[str, str]
-    rewritten: dict[str, bytes]
+    rewritten: dict[str, bytes]  # what is served instead of the file: minified, with hashed url()s
 
     def hashed_name(self, filename: str) -> str:
         stem, dot, suffix = filename.rpartition(".")
@@ -54,7 +59,10 @@ def build(folder: Path) -> Digests:
     hashes: dict[str, str] = {}
     rewritten: dict[str, bytes] = {}
     for path in (p for p in files if p.suffix != ".css"):
-        hashes[path.relative_to(folder).as_posix()] = _digest(path.read_bytes())
+        name = path.relative_to(folder).as_posix()
+        if path.suffix == ".js" and not path.name.endswith(".min.js"):
+            rewritten[name] = rjsmin.jsmin(path.read_text("utf-8")).encode()
+        hashes[name] = _digest(rewritten.get(name) or path.read_bytes())
     for path in (p for p in files if p.suffix == ".css"):
         name = path.relative_to(folder).as_posix()
         directory = posixpath.dirname(name)
@@ -67,7 +75,7 @@ def build(folder: Path) -> Digests:
             relative = posixpath.relpath(f"{stem}.{hashes[target]}.{suffix}", directory)
             return f'url("{relative}")'
 
-        text = CSS_URL.sub(to_hashed, path.read_text("utf-8")).encode()
+        text = rcssmin.cssmin(CSS_URL.sub(to_hashed, path.read_text("utf-8"))).encode()
         rewritten[name] = text
         hashes[name] = _digest(text)
     return Digests(hashes, rewritten)
