@@ -25,14 +25,18 @@ one lengthens it):
 
 That is about 100 events and 300 attendances per participant: 1,000,000 events and 3,000,000
 attendances at 10,000 participants. Past activities have answers and presence marked; about 2 %
-are cancelled. Rows are written with explicit ids through SQLAlchemy Core executemany, one
-transaction per block of 240 participants; PostgreSQL's id sequences are moved past them, and
+are cancelled, each with a reason. Notes and reasons are what staff pick now (`webapp/phrases`),
+stored as the JSON of a `Wording`: phrases from the book (half of the coach appointments have a
+note, one in two of those with own Dutch text beside its phrases); one in four coach appointments
+of a participant who reads Tigrinya has an interpreter for Tigrinya (`interpreter_language`).
+Rows are written with explicit ids through SQLAlchemy Core executemany, one transaction per block of 240 participants; PostgreSQL's id sequences are moved past them, and
 at the end PostgreSQL is VACUUMed and ANALYZEd (SQLite ANALYZEd).
 """
 from __future__ import annotations
 
 import argparse
 import functools
+import json
 import math
 import random
 import secrets
@@ -46,6 +50,7 @@ from datetime import time as clock
 from sqlalchemy import Engine, create_engine, func, insert, select, text
 
 from webapp.accounts.models import BuddyMatch, CoachAssignment, Role, User
+from webapp.phrases.wording import EMPTY, PhraseUse, Wording
 from webapp.schedule.models import (
     KINDS_ASKING_FOR_ANSWER,
     Attendance,
@@ -100,8 +105,23 @@ CLASSES = (  # (title, weekdays, start, minutes)
     ("Nederlands B1", (1, 2, 4), clock(9), 180),
 )
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-COACH_NOTES = ("", "Neem je agenda en je brief van DUO mee.", "", "We bespreken je plan van aanpak.")
-CANCEL_NOTE = "De docent is ziek. De les gaat niet door."
+# Notes and reasons as staff write them now (webapp/phrases): mostly phrases from the book, now and then
+# with own Dutch text sent as written. Stored as the JSON of a `Wording`.
+COACH_NOTES = (
+    EMPTY,
+    Wording.of("bring_agenda", "bring_duo_letter", by="coach"),
+    EMPTY,
+    Wording.of(PhraseUse.of("in_room", room="B-2.14"), "questions_welcome", text="We bespreken je plan van aanpak.",
+               lang="nl", by="coach"),
+)
+BUDDY_NOTE = Wording.of("bring_notebook", "questions_welcome", by="buddy")
+CANCEL_REASONS = {  # why a cancelled activity is cancelled (the cancel form asks every time)
+    EventKind.LANGUAGE_CLASS: Wording.of("teacher_ill", by="coach"),
+    EventKind.COACH_APPOINTMENT: Wording.of("coach_ill", "new_time_follows", by="coach"),
+    EventKind.BUDDY_MEETING: Wording.of("cannot_make_it", by="buddy"),
+}
+OTHER_CANCEL_REASON = Wording.of("building_closed", by="coach")
+INTERPRETER_EVERY = 4  # one in four coach appointments of a Tigrinya reader has an interpreter for Tigrinya
 INVITED, CONFIRMED, DECLINED = (AttendanceStatus.INVITED.value, AttendanceStatus.CONFIRMED.value,
                                 AttendanceStatus.DECLINED.value)
 ATTENDED, ABSENT = Presence.ATTENDED.value, Presence.ABSENT.value
@@ -178,10 +198,18 @@ class Ids:
         return first
 
 
-EVENT_COLUMNS = ("id", "kind", "title", "note", "location_id", "organiser_id", "starts_at", "ends_at", "cancelled_at",
-                 "series_id", "recurrence_at", "previous_starts_at", "change_reason", "created_at", "updated_at")
-ATTENDANCE_COLUMNS = ("id", "event_id", "user_id", "status", "reason", "reason_text", "responded_at", "presence",
-                      "presence_marked_at")
+EVENT_COLUMNS = ("id", "kind", "title", "note", "interpreter_language", "location_id", "organiser_id", "starts_at",
+                 "ends_at", "cancelled_at", "series_id", "recurrence_at", "previous_starts_at", "change_reason",
+                 "created_at", "updated_at")
+ATTENDANCE_COLUMNS = ("id", "event_id", "user_id", "status", "reason", "reason_text", "reason_text_lang",
+                      "responded_at", "presence", "presence_marked_at")
+
+
+@functools.lru_cache(maxsize=64)
+def as_json(wording: Wording) -> str:
+    """A wording as its JSON column holds it (`{}` when empty), for the driver's executemany and unnest:
+    the text SQLAlchemy's JSON type writes (json.dumps), as when the app saves one."""
+    return json.dumps(wording.to_json())
 
 
 class Block:
@@ -217,7 +245,8 @@ class Block:
 
 
 ARRAY_TYPES = {"id": "int[]", "event_id": "int[]", "user_id": "int[]", "location_id": "int[]",
-               "organiser_id": "int[]", "series_id": "int[]"}
+               "organiser_id": "int[]", "series_id": "int[]",
+               "note": "json[]", "change_reason": "json[]"}  # sa.JSON is PostgreSQL's json (migration 0008)
 
 
 def _insert_unnest(connection, table: str, columns: tuple[str, ...], rows: list[tuple], chunk: int = 25_000) -> None:
@@ -307,7 +336,8 @@ class Generator:
                 minutes: int, location_id: int, organiser_id: int | None, members: list[int], interval: int = 1) -> int:
         series_id = self.ids.take(Series)
         rule = f"FREQ=WEEKLY;BYDAY={rule_days}" + (f";INTERVAL={interval}" if interval > 1 else "")
-        block.add(Series, {"id": series_id, "kind": kind, "title": title, "note": "", "location_id": location_id,
+        block.add(Series, {"id": series_id, "kind": kind, "title": title, "note": EMPTY,
+                           "interpreter_language": None, "location_id": location_id,
                            "organiser_id": organiser_id, "rrule": rule,
                            "first_start_local": datetime.combine(first_day, start), "duration_minutes": minutes,
                            "expanded_until": self.range_end, "created_at": self.created_at})
@@ -317,19 +347,18 @@ class Generator:
         return series_id
 
     def _event(self, block: Block, kind: EventKind, day: date, start: clock, minutes: int, location_id: int,
-               organiser_id: int | None, attendees: list[int], title: str = "", note: str = "",
-               series_id: int | None = None, cancel_share: float = 0.01) -> None:
+               organiser_id: int | None, attendees: list[int], title: str = "", note: Wording = EMPTY,
+               series_id: int | None = None, cancel_share: float = 0.01, interpreter: str | None = None) -> None:
         event_id = self.ids.take(Event)
         starts_at, ends_at = _utc(day, start), _utc(day, start, minutes)
         stamp = self.stamp
         cancelled = self.rng.random() < cancel_share
-        if cancelled and kind == EventKind.LANGUAGE_CLASS:
-            note = CANCEL_NOTE
+        reason = CANCEL_REASONS.get(kind, OTHER_CANCEL_REASON) if cancelled else EMPTY
         begins = stamp(starts_at)
         block.events.append((
-            event_id, kind.value, title, note, location_id, organiser_id, begins, stamp(ends_at),
+            event_id, kind.value, title, as_json(note), interpreter, location_id, organiser_id, begins, stamp(ends_at),
             stamp(starts_at - timedelta(days=1)) if cancelled else None, series_id, begins if series_id else None,
-            None, "", self.created, self.created))
+            None, as_json(reason), self.created, self.created))
         self.result.events += 1
         past = ends_at < self.now
         asks = kind in KINDS_ASKING_FOR_ANSWER and (past or starts_at < self.now + timedelta(weeks=3))
@@ -347,11 +376,11 @@ class Generator:
                     status, responded = CONFIRMED, confirmed_at
                 elif draw < no:
                     status, responded = DECLINED, declined_at
-                    reason = REASONS[int(draw * 1000) % 3]
+                    reason = REASONS[int(draw * 1000) % len(REASONS)]
             if marked_at and status != DECLINED:
                 draw = random_()
                 presence = ATTENDED if draw < 0.88 else ABSENT if draw < 0.96 else None
-            append((first_attendance + offset, event_id, user_id, status, reason, "", responded, presence,
+            append((first_attendance + offset, event_id, user_id, status, reason, "", "", responded, presence,
                     marked_at if presence else None))
         self.result.attendances += len(attendees)
 
@@ -429,17 +458,19 @@ class Generator:
             coach = coaches[j // CASELOAD]
             slot = (index + j) % 14
             at = clock(9 + slot // 2, 30 * (slot % 2))
+            reads_tigrinya = LOCALES[(index + j) % len(LOCALES)] == "ti"
             for week in range((index + j) % COACH_EVERY_WEEKS, self.weeks, COACH_EVERY_WEEKS):
                 day = self.first_monday + timedelta(weeks=week, days=(index + j) % 5)
+                interpreter = "ti" if reads_tigrinya and (week // COACH_EVERY_WEEKS) % INTERPRETER_EVERY == 0 else None
                 self._event(block, EventKind.COACH_APPOINTMENT, day, at, 30, places["office"], coach, [person],
-                            note=COACH_NOTES[(week + j) % len(COACH_NOTES)])
+                            note=COACH_NOTES[(week + j) % len(COACH_NOTES)], interpreter=interpreter)
         # taalmaatjes: every other week with each of their two participants, in the library
         for j, (buddy, turn) in pairs.items():
             for week in range(turn, self.weeks, 2):
                 day = self.first_monday + timedelta(weeks=week, days=5 if turn == 0 else 2)
                 self._event(block, EventKind.BUDDY_MEETING, day, clock(14) if turn == 0 else clock(18, 30), 90,
                             places["library"], buddy, [people[j], buddy],
-                            note="Samen praten over de week. Neem je woordenschrift mee.")
+                            note=BUDDY_NOTE)
         # Connection Café: every other Thursday evening for 80 participants at a time
         for number, first in enumerate(range(0, size, CAFE_SIZE)):
             members = people[first:first + CAFE_SIZE]

@@ -23,7 +23,10 @@ each request (`--think-ms`):
 - coach: /coach, /coach/answers, a participant's page, then plans an appointment for that participant
   through the planning form (the inline overlap check first, another time when it overlaps, "save
   anyway" after three tries), every other time changes an appointment of theirs (the note, or half
-  an hour later) and writes a message (a ready-made one or their own text).
+  an hour later) and writes a message. Notes and messages are what staff write now: mostly phrases
+  from the phrase book (`note_phrases`, `phrases`, a gap as `note_phrases-<key>-<gap>`), now and
+  then with own Dutch text and "Send my own text as written" (`send_as_written=y`, without which
+  own text for someone who reads another language is refused); now and then an interpreter.
 
 Any answer other than the one the browser expects (200 for pages and htmx swaps, 303 after a form)
 is an error, as is a refused connection or a time-out; the first ones are printed with the URL and
@@ -125,6 +128,7 @@ def build_programme(app, participants: int, coaches: int) -> Programme:
     )
     from webapp.extensions import db
     from webapp.messages.services import quick_reply, send
+    from webapp.phrases.wording import Wording
     from webapp.schedule.models import (
         Attendance,
         AttendanceStatus,
@@ -164,7 +168,7 @@ def build_programme(app, participants: int, coaches: int) -> Programme:
             while day.weekday() >= 5:
                 day += timedelta(days=1)
             for start in rng.sample(APPOINTMENT_STARTS, len(APPOINTMENT_STARTS)):
-                plan = Plan(kind=EventKind.COACH_APPOINTMENT, title="", note="Neem je agenda mee.",
+                plan = Plan(kind=EventKind.COACH_APPOINTMENT, title="", note=Wording.of("bring_agenda", by="coach"),
                             location_id=location_id, day=day, start=start,
                             end=(datetime.combine(day, start) + timedelta(minutes=30)).time())
                 if not find_overlaps(plan, [person]):
@@ -230,7 +234,7 @@ def build_programme(app, participants: int, coaches: int) -> Programme:
                         mark_presence(attendance, Presence.ATTENDED, coach)
                     else:
                         upcoming.append(event)
-                message = send(coach, [person], template_key="bring_documents", event=upcoming[0])
+                message = send(coach, [person], Wording.of("bring_documents", by="coach"), event=upcoming[0])
                 if person.id % 2:
                     quick_reply(person, message, "reply_ok")
         db.session.commit()
@@ -254,11 +258,17 @@ class Form:
     fields: list[tuple[str, str]] = field(default_factory=list)  # what a submit sends, in order
     options: dict[str, dict[str, str]] = field(default_factory=dict)  # each <select>'s label -> value
 
-    def with_values(self, **values) -> list[tuple[str, str]]:
-        """The fields with some values replaced (or added when the form has no such field)."""
-        sent = [(name, str(values[name]) if name in values else value) for name, value in self.fields]
+    def with_values(self, values: dict | None = None, **more) -> list[tuple[str, str]]:
+        """The fields with some values replaced (or added when the form has no such field). A list or
+        tuple is a group of checkboxes: those ticked before are unticked, and these ticked (at the end)."""
+        values = (values or {}) | more
+        ticked = {name: list(value) for name, value in values.items() if isinstance(value, list | tuple)}
+        single = {name: value for name, value in values.items() if name not in ticked}
+        sent = [(name, str(single[name]) if name in single else value) for name, value in self.fields
+                if name not in ticked]
         present = {name for name, _value in self.fields}
-        return sent + [(name, str(value)) for name, value in values.items() if name not in present]
+        return (sent + [(name, str(value)) for name, value in single.items() if name not in present]
+                + [(name, str(value)) for name, chosen in ticked.items() for value in chosen])
 
 
 class _FormReader(HTMLParser):
@@ -317,7 +327,8 @@ class _FormReader(HTMLParser):
             self.select = None
         elif tag == "textarea" and self.textarea is not None and self.form is not None:
             name, text = self.textarea
-            self.form.fields.append((name, "".join(text).removeprefix("\n")))
+            # A browser drops the line break right after <textarea> (WTForms writes "\r\n" there).
+            self.form.fields.append((name, "".join(text).removeprefix("\r\n").removeprefix("\n")))
             self.textarea = None
 
 
@@ -329,6 +340,30 @@ def form_in(html: str, action: str) -> Form:
             return form
     raise LookupError(f"no form posting to {action}")
 
+
+# What coaches pick in the planning form (`note_phrases`, each gap `note_phrases-<key>-<gap>`) and in the
+# message form (`phrases`): mostly phrases; own Dutch text now and then, sent as written.
+PLAN_NOTES = (
+    {"note_phrases": ["bring_letters"]},
+    {"note_phrases": ["bring_id_card", "go_reception"]},
+    {"note_phrases": ["in_room", "come_early"], "note_phrases-in_room-room": "2.14",
+     "note_phrases-come_early-minutes": "10"},
+    {"note_phrases": ["bring_letters"], "note": "Neem je brief van de gemeente mee.", "send_as_written": "y"},
+)
+CHANGED_NOTES = (
+    {"note_phrases": ["bring_agenda"], "note": ""},
+    {"note_phrases": ["meeting_online"], "note": ""},
+    {"note_phrases": ["questions_welcome"], "note": "We bellen eerst even.", "send_as_written": "y"},
+)
+MESSAGES = (
+    {"phrases": ["please_call_me"], "body": ""},
+    {"phrases": ["questions_welcome", "please_call_me"], "body": ""},
+    {"phrases": ["bring_letters", "message_if_late"], "body": ""},
+    {"phrases": [], "body": ("Hoe gaat het op je werk?", "Goed gedaan deze week!", "Denk je aan je afspraak?"),
+     "send_as_written": "y"},
+)
+INTERPRETER_SHARE = 0.2  # plans with an interpreter (for Arabic)
+DECLINE_REASONS = ("sick", "child_ill", "doctor", "authority", "no_transport", "work", "forgot", "other")
 
 ANSWER_FORM = re.compile(r'action="/events/(\d+)/answer"')
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -387,7 +422,7 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             token = dict(data).get("csrf_token")
             if token and hx:
-                headers["X-CSRFToken"] = token  # htmx adds it from <body hx-headers>
+                headers["X-CSRFToken"] = token  # htmx adds it from <body data-hx-headers>
         if hx:
             headers |= {"HX-Request": "true", "HX-Target": hx,
                         "HX-Current-URL": f"http://127.0.0.1:{self.port}{self.current}"}
@@ -501,7 +536,7 @@ class Participant(Browser):
         if self.next_answer_yes:
             data = [("csrf_token", token), ("answer", "confirmed")]
         else:
-            data = [("csrf_token", token), ("answer", "declined"), ("reason", self.rng.choice(("sick", "work", "other"))),
+            data = [("csrf_token", token), ("answer", "declined"), ("reason", self.rng.choice(DECLINE_REASONS)),
                     ("reason_text", self.rng.choice(("", "Ik moet naar de dokter.")))]
         self.next_answer_yes = not self.next_answer_yes
         card = self.post("answer", f"/events/{event_id}/answer", data, hx=f"event-{event_id}", expect=(200,))
@@ -544,8 +579,9 @@ class Coach(Browser):
         for _attempt in range(3):
             day, start = self.slot()
             end = (datetime.combine(day, start) + timedelta(minutes=30)).time()
-            data = form.with_values(day=day.isoformat(), start=start.strftime("%H:%M"), end=end.strftime("%H:%M"),
-                                    location_id=place, note="Neem je brief van de gemeente mee.")
+            data = form.with_values(self.rng.choice(PLAN_NOTES), day=day.isoformat(), start=start.strftime("%H:%M"),
+                                    end=end.strftime("%H:%M"), location_id=place,
+                                    interpreter="ar" if self.rng.random() < INTERPRETER_SHARE else "")
             if not self.check_overlaps(data):
                 break
         else:
@@ -567,10 +603,12 @@ class Coach(Browser):
         values = dict(form.fields)
         start = datetime.strptime(values["start"], "%H:%M")
         if self.rng.random() < 0.5 and start.hour < 16:  # half an hour later
+            # The note stays; own text in it goes out as written again, ticked as the preview asks.
             data = form.with_values(start=(start + timedelta(minutes=30)).strftime("%H:%M"),
-                                    end=(start + timedelta(minutes=60)).strftime("%H:%M"))
+                                    end=(start + timedelta(minutes=60)).strftime("%H:%M"),
+                                    **({"send_as_written": "y"} if values.get("note", "").strip() else {}))
         else:
-            data = form.with_values(note=self.rng.choice(("Neem je agenda mee.", "We bellen eerst even.")))
+            data = form.with_values(self.rng.choice(CHANGED_NOTES))
         if self.check_overlaps(data):
             data.append(("save_anyway", "y"))
         self.follow("coach page", self.post("edit", action, data))
@@ -578,11 +616,10 @@ class Coach(Browser):
     def write(self, participant_id: int) -> None:
         form = form_in(self.get("coach page", f"/coach/messages/new?participant={participant_id}").text(),
                        "/coach/messages/new")
-        if self.rng.random() < 0.5:
-            data = form.with_values(template_key="please_call_me", body="")
-        else:
-            data = form.with_values(template_key="", body=self.rng.choice(
-                ("Hoe gaat het op je werk?", "Goed gedaan deze week!", "Denk je aan je afspraak?")))
+        message = dict(self.rng.choice(MESSAGES))
+        if isinstance(message["body"], tuple):
+            message["body"] = self.rng.choice(message["body"])
+        data = form.with_values(message)
         self.follow("coach page", self.post("message", form.action, data))
 
 

@@ -6,7 +6,8 @@
 Builds the app on a temporary database through the real migrations and fills it with
 `bench.generate_data` (10 participants first). Two participants of its own are added whose
 week holds 5 and 50 activities of every kind (classes, work, coach, buddy with offered times,
-café and training with other people, cancelled and moved ones, answers given and not). Each
+café and training with other people, cancelled and moved ones with a phrase as the reason, notes
+of phrases and own text, an interpreter, answers given and not). Each
 signs in (Flask-Login's test client) and opens GET /week and the week swap (GET /week/<this
 week> with HX-Request: true); every statement the engine sends is counted with SQLAlchemy's
 `before_cursor_execute` event, on the second request (the first may extend recurring series).
@@ -64,6 +65,7 @@ def make_subject(app, events: int, serial: int) -> int:
     from webapp.accounts.models import BuddyMatch, CoachAssignment, Role, User
     from webapp.accounts.services import hash_secret
     from webapp.extensions import db
+    from webapp.phrases.wording import EMPTY, PhraseUse, Wording
     from webapp.schedule.models import (
         Attendance,
         AttendanceStatus,
@@ -95,15 +97,22 @@ def make_subject(app, events: int, serial: int) -> int:
         for n in range(events):
             kind = kinds[n % len(kinds)]
             day = monday + timedelta(days=n % 7)
-            start = local_to_utc(datetime.combine(day, clock(8 + (n // 7) % 12, 15 * (n % 4))))
+            local_start = datetime.combine(day, clock(8 + (n // 7) % 12, 15 * (n % 4)))
+            start = local_to_utc(local_start)
+            by = "buddy" if kind == EventKind.BUDDY_MEETING else "coach"
+            # Notes as staff write them now: phrases, and now and then own Dutch text beside them.
+            note = (EMPTY, Wording.of("bring_agenda", by=by), EMPTY,
+                    Wording.of(PhraseUse.of("in_room", room="2.14"), text="Neem je agenda mee.", lang="nl", by=by))[n % 4]
             event = Event(kind=kind, title=("", "Nederlands A2", "Keuken", "Evaluatie")[n % 4],
-                          note=("", "Neem je agenda mee.")[n % 2], location_id=places[n % len(places)],
+                          note=note, location_id=places[n % len(places)],
                           organiser_id=buddy if kind == EventKind.BUDDY_MEETING else coaches[n % len(coaches)],
+                          interpreter_language="ti" if kind == EventKind.COACH_APPOINTMENT and n % 2 else None,
                           starts_at=start, ends_at=start + timedelta(minutes=45))
             if n % 6 == 5:
-                event.cancelled_at = start - timedelta(days=1)
+                event.cancelled_at, event.change_reason = start - timedelta(days=1), Wording.of("teacher_ill", by=by)
             if n % 7 == 6:
-                event.previous_starts_at, event.change_reason = start - timedelta(hours=2), "De docent kan later."
+                event.previous_starts_at = start - timedelta(hours=2)
+                event.change_reason = Wording.of(PhraseUse.of("later_start", time=local_start.strftime("%H:%M")), by=by)
             status = statuses[n % 3]
             event.attendances = [Attendance(user_id=person.id, status=status,
                                             reason=DeclineReason.SICK if status == AttendanceStatus.DECLINED else None)]

@@ -291,3 +291,18 @@ def test_the_migration_moves_old_text_into_wordings(fresh_database):
         assert db.session.execute(sa.text("SELECT note FROM events")).scalar_one() == "Neem je paspoort mee."
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_change_can_say_why_in_every_readers_language(team, login_as):
+    coach, amina, yonas, event = team
+    day = (today_local() + timedelta(days=4)).isoformat()
+    response = login_as(coach).post(f"/coach/events/{event.id}/edit", data={
+        "kind": "coach_appointment", "title": "", "location_id": "0", "day": day, "start": "15:00", "end": "16:00",
+        "reason_phrases": "later_start", "reason_phrases-later_start-time": "15:00", "save_anyway": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    moved = db.session.get(Event, event.id)
+    assert moved.is_moved and moved.change_reason == Wording((PhraseUse.of("later_start", time="15:00"),), by="coach")
+    for person in (amina, yonas):
+        week = login_as(person).get("/week/" + _week_of(moved)).get_data(as_text=True)
+        assert read(moved.change_reason, person.locale).sentences[0] in week

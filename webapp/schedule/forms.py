@@ -122,6 +122,11 @@ class PlanForm(FlaskForm):
     note = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
                          validators=[at_most(2000)])
     interpreter = SelectField(_l("Interpreter"), default="", validate_choice=False)
+    # Only when changing: why it changed, shown beside "Moved to …" in everyone's language.
+    reason_phrases = PhrasesField(_l("Reason for the change: ready-made sentences (you may leave this empty)"),
+                                  groups=("changes", "help", "where"))
+    reason = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
+                           validators=[at_most(REASON_TEXT_MAX)])
     send_as_written = BooleanField(_l("Send my own text as written"))
     scope = RadioField(_l("Change"), default="this", validate_choice=False, choices=[
         SelectChoice("this", _l("Only this one")), SelectChoice("following", _l("This one and all later ones"))])

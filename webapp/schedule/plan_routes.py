@@ -48,6 +48,7 @@ def _plan_from(form: PlanForm) -> Plan:
     return Plan(kind=EventKind(form.kind.data), title=(form.title.data or "").strip(),
                 note=written_by(current_user, form.note_phrases.data, form.note.data),
                 interpreter_language=form.interpreter.data or None,
+                change_reason=written_by(current_user, form.reason_phrases.data, form.reason.data),
                 location_id=form.location_id.data or None, day=form.day.data, start=form.start.data,
                 end=form.end.data, weekdays=form.weekdays.data if weekly else None,
                 until=form.until.data if weekly else None)
@@ -118,6 +119,8 @@ def _fill_from(form: PlanForm, event: Event) -> None:
     form.kind.data, form.title.data = event.kind.value, event.title
     form.note_phrases.process(None, event.note.phrases)
     form.note.data, form.interpreter.data = event.note.text, event.interpreter_language or ""
+    form.reason_phrases.process(None, event.change_reason.phrases)
+    form.reason.data = event.change_reason.text
     form.location_id.data = event.location_id or 0
     form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
 
@@ -125,11 +128,13 @@ def _fill_from(form: PlanForm, event: Event) -> None:
 def _save_unless_overlapping(form: PlanForm, event, people_of, save, saved: str, ignore: set[int] = frozenset()):
     """Planning and changing alike: check the form, warn about overlaps unless the coach chose
     "save anyway", then save and go back; otherwise the form again with what was typed (400 once sent)."""
-    overlaps, note_preview, problem = [], None, None
+    overlaps, note_preview, reason_preview, problem = [], None, None, None
     if form.validate_on_submit():
         plan, people = _plan_from(form), people_of()
         overlaps = find_overlaps(plan, people, ignore)
         note_preview, problem = check_own_text(plan.note, people, form.send_as_written.data)
+        reason_preview, reason_problem = check_own_text(plan.change_reason, people, form.send_as_written.data)
+        problem = problem or reason_problem
         if not problem and (not overlaps or form.save_anyway.data):
             save(plan, people)
             db.session.commit()
@@ -137,7 +142,7 @@ def _save_unless_overlapping(form: PlanForm, event, people_of, save, saved: str,
             return redirect(_back_to(people), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("schedule/plan.html", form=form, overlaps=overlaps, event=event, note_preview=note_preview,
-                           problem=problem,
+                           reason_preview=reason_preview, problem=problem,
                            cancel_form=CancelForm(formdata=None, prefix="cancel") if event else None), status
 
 

@@ -36,6 +36,7 @@ class Plan:
     weekdays: list[int] | None = None  # Monday = 0; None for a one-off
     until: date | None = None
     interpreter_language: str | None = None
+    change_reason: Wording = EMPTY  # why it changed (only when changing)
 
     @property
     def duration(self) -> timedelta:
@@ -125,7 +126,7 @@ def _apply(event: Event, plan: Plan, on_day: date) -> bool:
     starts_at, ends_at = local_to_utc(start), local_to_utc(start + plan.duration)
     moved = (starts_at, ends_at) != (event.starts_at, event.ends_at)
     event.kind, event.title, event.note, event.location_id = plan.kind, plan.title, plan.note, plan.location_id
-    event.interpreter_language = plan.interpreter_language
+    event.interpreter_language, event.change_reason = plan.interpreter_language, plan.change_reason
     if moved:
         event.previous_starts_at = event.starts_at
     event.starts_at, event.ends_at = starts_at, ends_at
