@@ -287,8 +287,10 @@ def test_the_migration_moves_old_text_into_wordings(fresh_database):
         assert db.session.get(Attendance, 1).reason_text_lang == "ar"
         assert db.session.get(Message, 1).wording == Wording((PhraseUse("please_call_me"),), by="coach")
         assert db.session.get(Message, 2).wording == Wording(text="Tot morgen", lang="nl", by="coach")
+        db.session.rollback()  # PostgreSQL: the reads' locks would hold up the downgrade's ALTER TABLE
         downgrade(revision="0007pageversion")
         assert db.session.execute(sa.text("SELECT note FROM events")).scalar_one() == "Neem je paspoort mee."
+        db.session.rollback()
         db.session.remove()
         db.engine.dispose()
 

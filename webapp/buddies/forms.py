@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from ..forms import FlaskForm
 from ..phrases.book import Writer
 from ..phrases.forms import PhrasesField
-from ..schedule.forms import at_most, within_planning_years
+from ..schedule.forms import at_most, own_text, within_planning_years
 
 REASON_MAX = 200
 
@@ -33,8 +33,7 @@ class ProposeForm(SlotForm):
     location_id = SelectField(_l("Place"), coerce=int)
     note_phrases = PhrasesField(_l("Note: ready-made sentences, in your match's own language"),
                                 groups=("bring", "where", "help"))
-    note = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
-                         validators=[at_most(500)])
+    note = own_text(500)
     send_as_written = BooleanField(_l("Send my own text as written"))
     other_day_1 = DateField(_l("Another possible date"), validators=[Optional(), within_planning_years])
     other_start_1 = TimeField(_l("From"), validators=[Optional()])

@@ -84,13 +84,21 @@ def interpreter_choices() -> list[SelectChoice]:
     return [SelectChoice("", _l("No interpreter"))] + [SelectChoice(code, name) for code, name in language_choices()]
 
 
+# Own text beside the phrases: said plainly that it reaches everyone as it is written.
+OWN_TEXT = _l("Your own text (shown as you write it, not translated; you may leave this empty)")
+REASON_GROUPS = ("changes", "help", "where")
+
+
+def own_text(characters: int) -> TextAreaField:
+    return TextAreaField(OWN_TEXT, validators=[at_most(characters)])
+
+
 class CancelForm(FlaskForm):
     """Why an activity is cancelled: ready-made sentences and maybe own text, both shown to everyone concerned."""
 
     reason_phrases = PhrasesField(_l("Reason: ready-made sentences, in each participant's language"),
-                                  groups=("changes", "help", "where"))
-    reason = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
-                           validators=[at_most(REASON_TEXT_MAX)])
+                                  groups=REASON_GROUPS)
+    reason = own_text(REASON_TEXT_MAX)
     send_as_written = BooleanField(_l("Send my own text as written"))
     scope = RadioField(_l("Cancel"), default="this", validate_choice=False, choices=[
         SelectChoice("this", _l("Only this one")), SelectChoice("following", _l("This one and all later ones"))])
@@ -119,14 +127,12 @@ class PlanForm(FlaskForm):
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     until = DateField(_l("Last day"), validators=[needed_when_weekly, within_planning_years])
     note_phrases = PhrasesField(_l("Note for the participants: ready-made sentences, in their own language"))
-    note = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
-                         validators=[at_most(2000)])
+    note = own_text(2000)
     interpreter = SelectField(_l("Interpreter"), default="", validate_choice=False)
     # Only when changing: why it changed, shown beside "Moved to …" in everyone's language.
     reason_phrases = PhrasesField(_l("Reason for the change: ready-made sentences (you may leave this empty)"),
-                                  groups=("changes", "help", "where"))
-    reason = TextAreaField(_l("Your own text (shown as you write it, not translated; you may leave this empty)"),
-                           validators=[at_most(REASON_TEXT_MAX)])
+                                  groups=REASON_GROUPS)
+    reason = own_text(REASON_TEXT_MAX)
     send_as_written = BooleanField(_l("Send my own text as written"))
     scope = RadioField(_l("Change"), default="this", validate_choice=False, choices=[
         SelectChoice("this", _l("Only this one")), SelectChoice("following", _l("This one and all later ones"))])
