@@ -27,9 +27,10 @@ $(HTMX): node_modules/.package-lock.json
 	mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
-# The Ge'ez web font, cut to the characters of the Tigrinya catalog (webapp/ethiopic_font.py).
+# The Ge'ez web font, cut by pyftsubset (fontTools) to the Tigrinya syllabary and the Ge'ez the app
+# writes; which characters and options, and why: webapp/ethiopic_font.py.
 webapp/static/vendor/fonts/noto-sans-ethiopic-%.woff2: node_modules/.package-lock.json $(VENV)/.installed \
-		webapp/ethiopic_font.py webapp/translations/ti/LC_MESSAGES/messages.po
+		webapp/ethiopic_font.py webapp/translations/ti/LC_MESSAGES/messages.po webapp/demo/seed.py
 	$(BIN)/python -m webapp.ethiopic_font \
 		node_modules/@fontsource/noto-sans-ethiopic/files/noto-sans-ethiopic-ethiopic-$*-normal.woff2 $@
 
